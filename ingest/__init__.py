@@ -1,0 +1,1 @@
+"""Loading, chunking and indexing documents into the embedder's Milvus collection."""

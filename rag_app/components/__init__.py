@@ -1,0 +1,1 @@
+"""Builders for embedders, rerankers and LLM clients, chosen by provider name."""

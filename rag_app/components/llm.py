@@ -1,0 +1,141 @@
+"""Chat LLM through the ``openai`` client, whatever the endpoint (local llama.cpp, OpenAI, vLLM, Ollama)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from rag_app.config import LLMSettings, Settings, secret
+from rag_app.errors import ConfigError, EndpointUnavailable, ModelUnavailable
+from rag_app.llm_server import LocalLLMServer
+from rag_app.packs import find_pack, locate
+
+Message = dict[str, str]
+
+
+class ChatLLM:
+    """Streams or completes chat messages; endpoint failures become :class:`EndpointUnavailable`."""
+
+    def __init__(
+        self, cfg: LLMSettings, base_url: str, model: str, server: LocalLLMServer | None = None
+    ) -> None:
+        from openai import OpenAI
+
+        self.cfg = cfg
+        self.base_url = base_url
+        self.model = model
+        self.server = server
+        key = secret(cfg.api_key_env) or "not-needed"
+        self.client = OpenAI(base_url=base_url, api_key=key, timeout=cfg.timeout, max_retries=0)
+
+    def _translate(self, exc: Exception) -> EndpointUnavailable:
+        import openai
+
+        where = self.base_url
+        if isinstance(exc, openai.APITimeoutError):
+            return EndpointUnavailable(
+                f"The LLM endpoint {where} did not answer within {self.cfg.timeout:.0f} s.",
+                fix="Raise llm.timeout, use a smaller model, or check the server's load.",
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            return EndpointUnavailable(
+                f"Cannot reach the LLM endpoint {where} ({exc.__cause__ or exc}).",
+                fix="Start the server or correct llm.base_url; `rag doctor` checks every endpoint.",
+            )
+        if isinstance(exc, openai.AuthenticationError):
+            return EndpointUnavailable(
+                f"The LLM endpoint {where} rejected the API key (401).",
+                fix=f"Export a valid key in ${self.cfg.api_key_env}.",
+            )
+        if isinstance(exc, openai.NotFoundError):
+            return EndpointUnavailable(
+                f"The LLM endpoint {where} does not serve model '{self.model}' (404).",
+                fix="Set llm.model to a model the endpoint lists at /v1/models.",
+            )
+        if isinstance(exc, openai.APIStatusError):
+            return EndpointUnavailable(
+                f"The LLM endpoint {where} returned an error ({exc.status_code}): {exc.message}",
+                fix="Check the server's log; `rag doctor` checks the endpoint.",
+            )
+        return EndpointUnavailable(f"LLM request to {where} failed: {exc}")
+
+    def stream(self, messages: list[Message], **kwargs: Any) -> Iterator[str]:
+        import openai
+
+        try:
+            stream = self.client.chat.completions.create(
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]
+                temperature=self.cfg.temperature,
+                max_tokens=self.cfg.max_tokens,
+                stream=True,
+                **kwargs,
+            )
+            chunk: Any
+            for chunk in stream:
+                if chunk.choices and chunk.choices[0].delta.content:
+                    yield chunk.choices[0].delta.content
+        except openai.OpenAIError as exc:
+            raise self._translate(exc) from exc
+
+    def complete(self, messages: list[Message], **kwargs: Any) -> str:
+        return "".join(self.stream(messages, **kwargs))
+
+    def ping(self) -> list[str]:
+        """Model ids the endpoint lists; raises :class:`EndpointUnavailable` if it does not answer."""
+        import openai
+
+        try:
+            return [m.id for m in self.client.with_options(timeout=10).models.list().data]
+        except openai.OpenAIError as exc:
+            raise self._translate(exc) from exc
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+
+
+def local_model_path(settings: Settings) -> Path:
+    """The GGUF file for ``llm.provider: local``: a path, or an installed offline pack."""
+    name = settings.llm.model
+    for candidate in (Path(name).expanduser(), settings.resolve(name)):
+        if candidate.is_file():
+            return candidate.resolve()
+    pack = find_pack(name, "llm")
+    if pack is not None:
+        return locate(pack, settings.cache_dir)
+    raise ModelUnavailable(
+        f"llm.model '{name}' is neither a .gguf file nor a known offline pack.",
+        fix="Set llm.model to a GGUF path or one of: qwen2.5-coder-0.5b, qwen2.5-coder-1.5b, smollm2-135m.",
+    )
+
+
+def build_llm(settings: Settings) -> ChatLLM:
+    cfg = settings.llm
+    if cfg.provider == "local":
+        gguf = local_model_path(settings)
+        try:
+            import xllamacpp  # noqa: F401
+        except ImportError as exc:
+            raise ModelUnavailable(
+                "llm.provider is 'local' but the llama.cpp runtime (xllamacpp) is not installed.",
+                fix='pip install -e ".[llm]"  (or `make install`)',
+            ) from exc
+        server = LocalLLMServer(
+            gguf,
+            settings.data_dir,
+            n_ctx=cfg.context_window,
+            threads=cfg.threads,
+            startup_timeout=cfg.startup_timeout,
+        )
+        base = server.ensure()
+        return ChatLLM(cfg, f"{base}/v1", gguf.stem, server)
+    if cfg.provider == "openai":
+        if not cfg.base_url and not secret(cfg.api_key_env):
+            raise ConfigError(
+                "llm.provider is 'openai' but neither llm.base_url nor an API key is set.",
+                fix=f"Set llm.base_url (vLLM/Ollama/llama.cpp) or export {cfg.api_key_env} for OpenAI.",
+            )
+        return ChatLLM(cfg, cfg.base_url or "https://api.openai.com/v1", cfg.model)
+    raise ConfigError(f"Unknown llm.provider '{cfg.provider}'. Known: local, openai.")

@@ -1,0 +1,132 @@
+"""Cross-encoder rerankers by provider name, and an honest status when none can load."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rag_app.components.resolve import resolve_model
+from rag_app.config import RerankerSettings, Settings
+from rag_app.errors import ConfigError, ModelUnavailable
+
+
+class Reranker(ABC):
+    """Scores (query, passage) pairs; higher is more relevant."""
+
+    def __init__(self, cfg: RerankerSettings) -> None:
+        self.cfg = cfg
+
+    @abstractmethod
+    def score(self, query: str, passages: Sequence[str]) -> list[float]: ...
+
+
+class FlagEmbeddingReranker(Reranker):
+    """FlagEmbedding's FlagReranker: the BGE cross-encoders (bge-reranker-base, -v2-m3, ...)."""
+
+    def __init__(self, cfg: RerankerSettings, path: str) -> None:
+        super().__init__(cfg)
+        from FlagEmbedding import FlagReranker
+
+        self.model = FlagReranker(
+            path,
+            use_fp16=cfg.device.startswith("cuda"),
+            devices=cfg.device,
+            batch_size=cfg.batch_size,
+            max_length=cfg.max_length,
+        )
+
+    def score(self, query: str, passages: Sequence[str]) -> list[float]:
+        if not passages:
+            return []
+        scores = self.model.compute_score(
+            [[query, p] for p in passages], batch_size=self.cfg.batch_size, max_length=self.cfg.max_length
+        )
+        if isinstance(scores, float | int):
+            scores = [scores]
+        return [float(s) for s in scores]
+
+
+class CrossEncoderReranker(Reranker):
+    """sentence-transformers' CrossEncoder."""
+
+    def __init__(self, cfg: RerankerSettings, path: str) -> None:
+        super().__init__(cfg)
+        from sentence_transformers import CrossEncoder
+
+        self.model = CrossEncoder(path, device=cfg.device, max_length=cfg.max_length, local_files_only=True)
+
+    def score(self, query: str, passages: Sequence[str]) -> list[float]:
+        if not passages:
+            return []
+        scores = self.model.predict(
+            [(query, p) for p in passages], batch_size=self.cfg.batch_size, show_progress_bar=False
+        )
+        return [float(s) for s in scores]
+
+
+@dataclass(frozen=True)
+class RerankerStatus:
+    """Whether reranking runs; when it does not, why and how to fix it."""
+
+    enabled: bool
+    available: bool
+    model: str | None = None
+    reason: str | None = None
+    fix: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "enabled": self.enabled,
+            "available": self.available,
+            "model": self.model,
+            "reason": self.reason,
+        }
+
+
+def _flag(settings: Settings) -> Reranker:
+    path = resolve_model(settings.reranker.model, "reranker", settings, "reranker.model")
+    return FlagEmbeddingReranker(settings.reranker, str(path))
+
+
+def _cross(settings: Settings) -> Reranker:
+    path = resolve_model(settings.reranker.model, "reranker", settings, "reranker.model")
+    return CrossEncoderReranker(settings.reranker, str(path))
+
+
+RERANKERS: dict[str, Callable[[Settings], Reranker]] = {
+    "flagembedding": _flag,
+    "sentence-transformers": _cross,
+}
+
+
+def build_reranker(settings: Settings) -> tuple[Reranker | None, RerankerStatus]:
+    """Build the configured reranker, or return why it is unavailable.
+
+    Raises only when ``reranker.required`` is true (or the provider name is unknown).
+    """
+    provider = settings.reranker.provider
+    if provider == "none":
+        return None, RerankerStatus(enabled=False, available=False, reason="reranker.provider is 'none'")
+    builder = RERANKERS.get(provider)
+    if builder is None:
+        raise ConfigError(f"Unknown reranker.provider '{provider}'. Known: none, {', '.join(RERANKERS)}.")
+    try:
+        return builder(settings), RerankerStatus(enabled=True, available=True, model=settings.reranker.model)
+    except (ModelUnavailable, OSError, ImportError, ValueError) as exc:
+        if settings.reranker.required:
+            if isinstance(exc, ModelUnavailable):
+                raise
+            raise ModelUnavailable(
+                f"Reranker '{settings.reranker.model}' could not load: {exc}",
+                fix="Copy a cross-encoder folder here and set reranker.model to its path.",
+            ) from exc
+        fix = getattr(exc, "fix", None) or "Set reranker.model to a local cross-encoder folder."
+        message = getattr(exc, "message", None) or str(exc)
+        return None, RerankerStatus(
+            enabled=True,
+            available=False,
+            model=settings.reranker.model,
+            reason=f"reranker '{settings.reranker.model}' could not load: {message.splitlines()[0]}",
+            fix=f"{fix} Or set reranker.provider: none to silence this; reranker.required: true makes it an error.",
+        )

@@ -1,0 +1,52 @@
+"""One exception hierarchy. Every message carries the next step for the user.
+
+Errors become user messages only at the CLI/UI edge; set ``RAG_DEBUG=1`` to see tracebacks.
+"""
+
+from __future__ import annotations
+
+
+class RagError(Exception):
+    """Base class: ``message`` says what happened, ``fix`` what to do about it."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, fix: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+
+    def __str__(self) -> str:
+        return f"{self.message}\nFix: {self.fix}" if self.fix else self.message
+
+
+class ConfigError(RagError):
+    """config.yaml or an environment override is invalid."""
+
+
+class ModelUnavailable(RagError):
+    """A model cannot be found locally and downloading is not allowed or failed."""
+
+
+class EndpointUnavailable(RagError):
+    """An HTTP endpoint (LLM, embeddings, Milvus server) cannot be reached or timed out."""
+
+
+class CollectionMismatch(RagError):
+    """A collection was built by a different embedder than the one configured."""
+
+
+class CollectionNotFound(RagError):
+    """No collection exists yet for the configured embedder."""
+
+
+class StoreError(RagError):
+    """Milvus refused an operation (locked database, server error)."""
+
+
+class IngestError(RagError):
+    """A single document could not be ingested (reported, the run goes on)."""
+
+
+class LLMServerError(RagError):
+    """The local llama.cpp server could not be started."""

@@ -1,0 +1,280 @@
+"""Milvus access: one collection per embedder fingerprint; dense, BM25 and hybrid search.
+
+Milvus Lite (a local folder) by default; any ``http(s)://`` URI is a Milvus server.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rag_app.errors import CollectionMismatch, CollectionNotFound, StoreError
+
+SCHEMA_VERSION = "1"
+FP_KEY = "rag.fingerprint"
+OUTPUT_FIELDS = ["doc_id", "source", "title", "page", "heading", "chunk", "text", "content_hash"]
+MAX_TEXT = 65535
+
+
+@dataclass
+class Hit:
+    id: str
+    score: float
+    fields: dict[str, Any]
+
+
+@dataclass
+class CollectionInfo:
+    name: str
+    fingerprint: dict[str, Any] = field(default_factory=dict)
+    chunks: int = 0
+    documents: int = 0
+
+    @property
+    def embedder(self) -> str:
+        fp = self.fingerprint
+        return f"{fp.get('provider', '?')}:{fp.get('model', '?')}" if fp else "(not built by rag)"
+
+    @property
+    def dimension(self) -> int | None:
+        dim = self.fingerprint.get("dimension")
+        return int(dim) if dim is not None else None
+
+
+def collection_name(prefix: str, model: str, fingerprint_id: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", model.rsplit("/", 1)[-1].lower()).strip("_")[:40] or "model"
+    return f"{prefix}_{slug}_{fingerprint_id}"
+
+
+def describe_fingerprint_change(stored: dict[str, Any], current: dict[str, Any]) -> str:
+    diffs = [
+        f"{k}: {stored.get(k)!r} -> {current.get(k)!r}"
+        for k in sorted(set(stored) | set(current))
+        if stored.get(k) != current.get(k)
+    ]
+    return "; ".join(diffs)
+
+
+class MilvusStore:
+    """Thin layer over ``pymilvus.MilvusClient`` with the app's schema and checks."""
+
+    def __init__(self, uri: str, token: str | None = None) -> None:
+        from pymilvus import MilvusClient
+
+        self.uri = uri
+        is_lite = not uri.startswith(("http://", "https://", "tcp://", "unix:"))
+        try:
+            if is_lite:
+                from pathlib import Path
+
+                Path(uri).parent.mkdir(parents=True, exist_ok=True)
+                self.client = MilvusClient(uri)
+            else:
+                self.client = MilvusClient(uri=uri, token=token or "")
+        except Exception as exc:
+            text = str(exc)
+            if is_lite and ("locked" in text.lower() or "Open local milvus failed" in text):
+                raise StoreError(
+                    f"The Milvus Lite database {uri} is in use by another process (Milvus Lite allows one).",
+                    fix="Stop the other rag process, or run a shared server "
+                    f"(`milvus-lite server --data-dir {uri} --host 127.0.0.1 --port 19530`) and set "
+                    "milvus.uri: http://127.0.0.1:19530 for every process.",
+                ) from exc
+            raise StoreError(
+                f"Cannot open Milvus at {uri}: {text}",
+                fix="Check milvus.uri (and the token variable for a server); `rag doctor` checks it.",
+            ) from exc
+        self._loaded: set[str] = set()
+
+    # -- collections ------------------------------------------------------------------
+    def exists(self, name: str) -> bool:
+        return bool(self.client.has_collection(name))
+
+    def fingerprint(self, name: str) -> dict[str, Any]:
+        props = self.client.describe_collection(name).get("properties") or {}
+        raw = props.get(FP_KEY)
+        return dict(json.loads(raw)) if raw else {}
+
+    def create(self, name: str, fingerprint: dict[str, Any], analyzer: str = "standard") -> None:
+        from pymilvus import DataType, Function, FunctionType
+
+        dim = int(fingerprint["dimension"])
+        schema = self.client.create_schema(auto_id=False, enable_dynamic_field=False)
+        schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
+        schema.add_field("doc_id", DataType.VARCHAR, max_length=64)
+        schema.add_field("source", DataType.VARCHAR, max_length=2048)
+        schema.add_field("title", DataType.VARCHAR, max_length=1024)
+        schema.add_field("page", DataType.INT64)  # -1: no page
+        schema.add_field("heading", DataType.VARCHAR, max_length=2048)
+        schema.add_field("chunk", DataType.INT64)
+        schema.add_field("content_hash", DataType.VARCHAR, max_length=64)
+        schema.add_field("mtime", DataType.INT64)
+        schema.add_field("ingested_at", DataType.INT64)
+        schema.add_field(
+            "text",
+            DataType.VARCHAR,
+            max_length=MAX_TEXT,
+            enable_analyzer=True,
+            analyzer_params={"type": analyzer} if analyzer != "jieba" else {"tokenizer": "jieba"},
+        )
+        schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
+        schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+        schema.add_function(
+            Function(
+                name="bm25",
+                function_type=FunctionType.BM25,
+                input_field_names=["text"],
+                output_field_names=["sparse"],
+            )
+        )
+        index = self.client.prepare_index_params()
+        metric = "COSINE" if fingerprint.get("normalize", True) else "IP"
+        index.add_index(field_name="dense", index_type="AUTOINDEX", metric_type=metric)
+        index.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        properties = {FP_KEY: json.dumps(fingerprint, sort_keys=True), "rag.schema": SCHEMA_VERSION}
+        self.client.create_collection(name, schema=schema, index_params=index, properties=properties)
+        self._loaded.add(name)
+
+    def open(self, name: str, fingerprint: dict[str, Any], create: bool) -> bool:
+        """Check the collection was built by this embedder; create it if allowed. Returns True if created."""
+        if not self.exists(name):
+            if not create:
+                raise CollectionNotFound(
+                    f"No collection '{name}' yet for embedder {fingerprint.get('model')}.",
+                    fix="Ingest documents with this embedder first: `rag ingest PATH`.",
+                )
+            self.create(name, fingerprint)
+            return True
+        stored = self.fingerprint(name)
+        if stored != fingerprint:
+            built = stored.get("model", "an unknown embedder") if stored else "something other than rag"
+            raise CollectionMismatch(
+                f"Collection '{name}' was built by {built}, not by the configured embedder "
+                f"{fingerprint.get('model')} ({describe_fingerprint_change(stored, fingerprint)}). "
+                "Searching it with other vectors would return wrong results.",
+                fix="Set embedder.* back to the values that built it, or unset milvus.collection so the "
+                "embedder gets its own collection, then `rag ingest` your documents.",
+            )
+        self._load(name)
+        return False
+
+    def _load(self, name: str) -> None:
+        # Reopened collections are released in a new process: load before searching.
+        if name not in self._loaded:
+            self.client.load_collection(name)
+            self._loaded.add(name)
+
+    def drop(self, name: str) -> None:
+        if not self.exists(name):
+            raise CollectionNotFound(
+                f"No collection named '{name}'.", fix="`rag collections list` shows them."
+            )
+        self.client.drop_collection(name)
+        self._loaded.discard(name)
+
+    def count(self, name: str) -> int:
+        res = self.client.query(name, filter="", output_fields=["count(*)"])
+        return int(res[0]["count(*)"]) if res else 0
+
+    def documents(self, name: str) -> dict[str, str]:
+        """doc_id -> content hash for every document in the collection."""
+        self._load(name)
+        out: dict[str, str] = {}
+        it = self.client.query_iterator(
+            name, filter="", output_fields=["doc_id", "content_hash"], batch_size=4096
+        )
+        try:
+            while batch := it.next():
+                for row in batch:
+                    out[row["doc_id"]] = row["content_hash"]
+        finally:
+            it.close()
+        return out
+
+    def info(self, name: str) -> CollectionInfo:
+        return CollectionInfo(
+            name=name,
+            fingerprint=self.fingerprint(name),
+            chunks=self.count(name),
+            documents=len(self.documents(name)),
+        )
+
+    def collections(self) -> list[CollectionInfo]:
+        return [self.info(n) for n in sorted(self.client.list_collections())]
+
+    # -- documents ----------------------------------------------------------------------
+    def document_hashes(self, name: str, doc_id: str) -> set[str]:
+        """Content hashes of the stored chunks of one document (more than one: an unfinished update)."""
+        self._load(name)
+        rows = self.client.query(
+            name, filter=f'doc_id == "{doc_id}"', output_fields=["content_hash"], limit=16384
+        )
+        return {str(r["content_hash"]) for r in rows}
+
+    def delete_document(self, name: str, doc_id: str, except_hash: str | None = None) -> None:
+        expr = f'doc_id == "{doc_id}"'
+        if except_hash:
+            expr += f' and content_hash != "{except_hash}"'
+        self.client.delete(name, filter=expr)
+
+    def upsert(self, name: str, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.client.upsert(name, list(rows))
+
+    # -- search ---------------------------------------------------------------------------
+    def search(
+        self,
+        name: str,
+        mode: str,
+        limit: int,
+        vector: Sequence[float] | None = None,
+        text: str | None = None,
+        rrf_k: int = 60,
+        filter: str = "",
+    ) -> list[Hit]:
+        self._load(name)
+        metric = "COSINE"
+        if mode == "dense":
+            res = self.client.search(
+                name, data=[list(vector or [])], anns_field="dense", limit=limit,
+                output_fields=OUTPUT_FIELDS, filter=filter, search_params={"metric_type": metric},
+            )  # fmt: skip
+        elif mode == "sparse":
+            res = self.client.search(
+                name, data=[text or ""], anns_field="sparse", limit=limit,
+                output_fields=OUTPUT_FIELDS, filter=filter, search_params={"metric_type": "BM25"},
+            )  # fmt: skip
+        elif mode == "hybrid":
+            from pymilvus import AnnSearchRequest, RRFRanker
+
+            reqs = [
+                AnnSearchRequest(
+                    [list(vector or [])], "dense", {"metric_type": metric}, limit, expr=filter or None
+                ),
+                AnnSearchRequest([text or ""], "sparse", {"metric_type": "BM25"}, limit, expr=filter or None),
+            ]
+            res = self.client.hybrid_search(
+                name, reqs, ranker=RRFRanker(rrf_k), limit=limit, output_fields=OUTPUT_FIELDS
+            )
+        else:
+            raise ValueError(f"unknown search mode {mode!r}")
+        hits = []
+        for item in res[0] if res else []:
+            score = float(item["distance"])
+            hits.append(
+                Hit(
+                    id=str(item["id"]), score=abs(score) if mode == "sparse" else score, fields=item["entity"]
+                )
+            )
+        return hits
+
+
+def rows_for(
+    texts: Iterable[str], vectors: Iterable[Sequence[float]], meta: Iterable[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    return [
+        {**m, "text": t[:MAX_TEXT], "dense": list(v)} for t, v, m in zip(texts, vectors, meta, strict=True)
+    ]

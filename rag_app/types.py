@@ -1,0 +1,54 @@
+"""Plain data passed between the pipeline, the CLI, the UI and the evaluator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Passage:
+    source: str
+    page: int | None
+    chunk: int
+    text: str
+    score: float
+    rerank_score: float | None = None
+    doc_id: str = ""
+    heading: str = ""
+    title: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "page": self.page,
+            "chunk": self.chunk,
+            "text": self.text,
+            "score": round(self.score, 6),
+            "rerank_score": None if self.rerank_score is None else round(self.rerank_score, 6),
+            "heading": self.heading or None,
+        }
+
+
+@dataclass
+class SearchResult:
+    query: str
+    mode: str
+    passages: list[Passage]
+    collection: str
+    reranker: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def reranked(self) -> bool:
+        return bool(self.reranker.get("applied"))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "mode": self.mode,
+            "results": [p.as_dict() for p in self.passages],
+            "collection": self.collection,
+            "reranker": self.reranker,
+            "timings_ms": {k: round(v * 1000, 1) for k, v in self.timings.items()},
+        }
