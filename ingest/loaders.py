@@ -27,11 +27,25 @@ class LoadedDocument:
     sections: list[Section] = field(default_factory=list)
 
 
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
 def _decode_text(data: bytes, path: Path) -> str:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise IngestError(f"{path}: declares {encoding} but is not valid {encoding} ({exc})") from exc
     if b"\x00" in data[:8192]:
         raise IngestError(f"{path}: binary data, not text (the extension says {path.suffix})")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
     from charset_normalizer import from_bytes
@@ -58,7 +72,7 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 def load_markdown(path: Path, data: bytes) -> LoadedDocument:
     text = _decode_text(data, path)
     sections: list[Section] = []
-    stack: list[str] = []
+    stack: list[tuple[int, str]] = []  # (level, heading) from the outermost in
     buf: list[str] = []
     title = ""
     in_code = False
@@ -66,7 +80,7 @@ def load_markdown(path: Path, data: bytes) -> LoadedDocument:
     def flush() -> None:
         body = "\n".join(buf).strip()
         if body:
-            sections.append(Section(body, heading=" > ".join(stack)))
+            sections.append(Section(body, heading=" > ".join(name for _, name in stack)))
         buf.clear()
 
     for line in text.splitlines():
@@ -76,10 +90,9 @@ def load_markdown(path: Path, data: bytes) -> LoadedDocument:
         if m:
             flush()
             level, name = len(m.group(1)), m.group(2).strip()
-            del stack[level - 1 :]
-            stack.extend([""] * (level - 1 - len(stack)))
-            stack.append(name)
-            stack[:] = [s for s in stack if s]
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, name))
             title = title or name
             continue
         buf.append(line)
@@ -119,37 +132,62 @@ def load_pdf(path: Path, data: bytes) -> LoadedDocument:
     return LoadedDocument(path, str(meta_title).strip() or path.stem, sections)
 
 
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_BLOCKS = frozenset(
+    ("p", "div", "li", "pre", "td", "th", "tr", "blockquote", "dt", "dd", "section", "article", "main",
+     "table", "ul", "ol", "dl", "br", "body", "figcaption", "caption", "address")
+)  # fmt: skip
+
+
 def load_html(path: Path, data: bytes) -> LoadedDocument:
-    from bs4 import BeautifulSoup
+    """Main text of a page: every visible string, split into sections at headings.
+
+    Scripts, styles, navigation, headers, footers and forms are dropped.
+    """
+    from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
     soup = BeautifulSoup(data, "html.parser")
-    for tag in soup(["script", "style", "nav", "noscript", "header", "footer", "form", "svg"]):
+    for tag in soup(["script", "style", "nav", "noscript", "header", "footer", "form", "svg", "template"]):
         tag.decompose()
     title = soup.title.get_text(strip=True) if soup.title else ""
-    body = soup.body or soup
+    root = soup.body or soup
     sections: list[Section] = []
     heading = ""
-    buf: list[str] = []
-    for el in body.find_all(["h1", "h2", "h3", "h4", "p", "li", "pre", "td", "th", "blockquote", "dt", "dd"]):
-        if el.find_parent(["p", "li", "td", "pre", "blockquote", "dd"]) is not None:
-            continue  # counted with its parent
-        text = el.get_text(" ", strip=True)
+    lines: list[str] = []
+    current: list[str] = []
+    block: object = None
+
+    def end_line() -> None:
+        if current:
+            lines.append(" ".join(current))
+            current.clear()
+
+    def flush() -> None:
+        end_line()
+        text = "\n".join(lines).strip()
+        if text:
+            sections.append(Section(text, heading=heading))
+        lines.clear()
+
+    for node in root.descendants:
+        if isinstance(node, Tag) and node.name in _HEADINGS:
+            flush()
+            heading = node.get_text(" ", strip=True)
+            title = title or heading
+            continue
+        if not isinstance(node, NavigableString) or isinstance(node, Comment):
+            continue
+        if node.find_parent(_HEADINGS) is not None or node.find_parent("title") is not None:
+            continue
+        text = " ".join(str(node).split())
         if not text:
             continue
-        if el.name in ("h1", "h2", "h3", "h4"):
-            if buf:
-                sections.append(Section("\n".join(buf), heading=heading))
-                buf = []
-            heading = text
-            title = title or text
-        else:
-            buf.append(text)
-    if buf:
-        sections.append(Section("\n".join(buf), heading=heading))
-    if not sections:
-        text = body.get_text("\n", strip=True)
-        if text:
-            sections.append(Section(text))
+        owner = node.find_parent(lambda t: t.name in _BLOCKS)
+        if owner is not block:
+            end_line()
+            block = owner
+        current.append(text)
+    flush()
     return LoadedDocument(path, title or path.stem, sections)
 
 
@@ -159,6 +197,7 @@ def load_docx(path: Path, data: bytes) -> LoadedDocument:
 
     try:
         import docx
+        from docx.table import Table
 
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -168,11 +207,16 @@ def load_docx(path: Path, data: bytes) -> LoadedDocument:
     sections: list[Section] = []
     heading, title = "", (document.core_properties.title or "")
     buf: list[str] = []
-    for para in document.paragraphs:
-        text = para.text.strip()
+    # Paragraphs and tables in document order, so a table keeps the heading above it.
+    for item in document.iter_inner_content():
+        if isinstance(item, Table):
+            rows = [" | ".join(cell.text.strip() for cell in row.cells) for row in item.rows]
+            buf.extend(r for r in rows if r.strip(" |"))
+            continue
+        text = item.text.strip()
         if not text:
             continue
-        style = (para.style.name or "") if para.style is not None else ""
+        style = (item.style.name or "") if item.style is not None else ""
         if style.startswith("Heading") or style == "Title":
             if buf:
                 sections.append(Section("\n".join(buf), heading=heading))
@@ -183,10 +227,6 @@ def load_docx(path: Path, data: bytes) -> LoadedDocument:
             buf.append(text)
     if buf:
         sections.append(Section("\n".join(buf), heading=heading))
-    for table in document.tables:
-        rows = [" | ".join(cell.text.strip() for cell in row.cells) for row in table.rows]
-        if rows:
-            sections.append(Section("\n".join(rows), heading=heading))
     return LoadedDocument(path, title or path.stem, sections)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 _CITE = re.compile(r"\[(\d{1,3})\]")
 _WORD = re.compile(r"\w{3,}", re.UNICODE)
-_SENTENCE = re.compile(r"(?<=[.!?。！？])\s+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])\s*")
 
 
 def explicit_citations(answer: str, n_passages: int) -> list[int]:

@@ -401,7 +401,7 @@ def main() -> None:
     except RagError as exc:
         if os.environ.get("RAG_DEBUG"):
             raise
-        _err(f"Error: {exc.message}")
+        _err(f"Error ({type(exc).__name__}): {exc.message}")
         if exc.fix:
             _err(f"Fix: {exc.fix}")
         sys.exit(exc.exit_code)

@@ -206,14 +206,23 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
         if section not in sections or section in ("source", "base_dir"):
             known = ", ".join(s for s in sections if s not in ("source", "base_dir"))
             raise ConfigError(f"Environment variable {name}: unknown section '{section}' (known: {known}).")
-        try:
-            value = yaml.safe_load(raw) if raw != "" else ""
-        except yaml.YAMLError:
-            value = raw
-        if value is None and raw.strip().lower() not in ("null", "~", "none"):
-            value = raw
-        out.setdefault(section, {})[key] = value
+        out.setdefault(section, {})[key] = _env_value(section, key, raw)
     return out
+
+
+def _env_value(section: str, key: str, raw: str) -> Any:
+    """Typed value of one environment override: text fields keep the raw string (``"query: "``)."""
+    annotation = Settings.model_fields[section].annotation
+    field = annotation.model_fields.get(key) if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    if raw.strip().lower() in ("null", "~", "none") and field is not None and not field.is_required():
+        return None
+    if field is not None and "str" in str(field.annotation) and "int" not in str(field.annotation):
+        return raw
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        return raw
+    return value if isinstance(value, bool | int | float) else raw
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:

@@ -62,8 +62,13 @@ class MilvusStore:
     """Thin layer over ``pymilvus.MilvusClient`` with the app's schema and checks."""
 
     def __init__(self, uri: str, token: str | None = None) -> None:
+        import logging
+
         from pymilvus import MilvusClient
 
+        # Milvus Lite's embedded gRPC server logs an unimplemented AllocTimestamp call on upsert;
+        # pymilvus falls back by itself, so the traceback is noise.
+        logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
         self.uri = uri
         is_lite = not uri.startswith(("http://", "https://", "tcp://", "unix:"))
         try:

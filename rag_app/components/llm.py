@@ -35,7 +35,7 @@ class ChatLLM:
         where = self.base_url
         if isinstance(exc, openai.APITimeoutError):
             return EndpointUnavailable(
-                f"The LLM endpoint {where} did not answer within {self.cfg.timeout:.0f} s.",
+                f"The LLM endpoint {where} did not answer within {self.cfg.timeout:g} s.",
                 fix="Raise llm.timeout, use a smaller model, or check the server's load.",
             )
         if isinstance(exc, openai.APIConnectionError):
