@@ -213,7 +213,11 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
 def _env_value(section: str, key: str, raw: str) -> Any:
     """Typed value of one environment override: text fields keep the raw string (``"query: "``)."""
     annotation = Settings.model_fields[section].annotation
-    field = annotation.model_fields.get(key) if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    field = (
+        annotation.model_fields.get(key)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+        else None
+    )
     if raw.strip().lower() in ("null", "~", "none") and field is not None and not field.is_required():
         return None
     if field is not None and "str" in str(field.annotation) and "int" not in str(field.annotation):
