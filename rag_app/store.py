@@ -69,6 +69,8 @@ class MilvusStore:
         # Milvus Lite's embedded gRPC server logs an unimplemented AllocTimestamp call on upsert;
         # pymilvus falls back by itself, so the traceback is noise.
         logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
+        # Milvus Lite logs its own traceback when the folder is locked; the StoreError below says it better.
+        logging.getLogger("milvus_lite").setLevel(logging.CRITICAL)
         self.uri = uri
         is_lite = not uri.startswith(("http://", "https://", "tcp://", "unix:"))
         try:

@@ -205,3 +205,22 @@ def test_unreadable_file_is_reported_while_the_rest_ingests(
     report = json.loads(proc.stdout)
     assert report["added"] == 3
     assert report["failed"] == [{"path": str(secret), "error": "permission denied"}]
+
+
+def test_second_process_on_a_locked_milvus_lite_gets_the_fix(make_config, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import sys
+
+    cfg = make_config()
+    db = tmp_path / "milvus.db"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"from pymilvus import MilvusClient; import sys; MilvusClient({str(db)!r}); print('ready', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        proc = run_rag("--config", str(cfg), "collections", "list")
+    finally:
+        holder.communicate("", timeout=60)
+    assert proc.returncode == 1
+    assert "in use by another process" in proc.stderr and "milvus-lite server" in proc.stderr
+    assert "Traceback" not in proc.stderr
