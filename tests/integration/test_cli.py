@@ -224,3 +224,15 @@ def test_second_process_on_a_locked_milvus_lite_gets_the_fix(make_config, tmp_pa
     assert proc.returncode == 1
     assert "in use by another process" in proc.stderr and "milvus-lite server" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_terminal_chat_answers_then_quits(indexed: dict) -> None:  # type: ignore[type-arg]
+    proc = run_rag(
+        "--config", str(indexed["cfg"]), "chat",
+        input="What does SQLite support an unlimited number of?\n/quit\n",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "Chatting with 3 documents" in proc.stdout
+    answer = proc.stdout.split("Assistant:", 1)[1]
+    assert "readers" in answer.lower()
+    assert "whentouse" in answer  # the source is listed under the answer
