@@ -57,8 +57,10 @@ def _pipeline(ctx: Ctx) -> Iterator[Any]:
 
 
 def _warn_reranker(pipe: Any, as_json: bool) -> None:
+    """Say once per process that reranking is skipped, and why."""
     status = pipe.reranker_status
-    if status.enabled and not status.available:
+    if status.enabled and not status.available and not getattr(pipe, "_rerank_warned", False):
+        pipe._rerank_warned = True
         _err(f"Warning: reranking skipped: {status.reason}")
         if status.fix and not as_json:
             _err(f"  Fix: {status.fix}")

@@ -71,6 +71,8 @@ class MilvusStore:
         logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
         # Milvus Lite logs its own traceback when the folder is locked; the StoreError below says it better.
         logging.getLogger("milvus_lite").setLevel(logging.CRITICAL)
+        # Milvus Lite has no MVCC timestamps; the query iterator warns and falls back correctly.
+        logging.getLogger("pymilvus").setLevel(logging.ERROR)
         self.uri = uri
         is_lite = not uri.startswith(("http://", "https://", "tcp://", "unix:"))
         try:

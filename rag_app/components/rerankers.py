@@ -121,12 +121,17 @@ def build_reranker(settings: Settings) -> tuple[Reranker | None, RerankerStatus]
                 f"Reranker '{settings.reranker.model}' could not load: {exc}",
                 fix="Copy a cross-encoder folder here and set reranker.model to its path.",
             ) from exc
-        fix = getattr(exc, "fix", None) or "Set reranker.model to a local cross-encoder folder."
-        message = getattr(exc, "message", None) or str(exc)
+        model = settings.reranker.model
+        if isinstance(exc, ModelUnavailable):
+            reason = f"reranker '{model}' is not available offline"
+        else:
+            reason = f"reranker '{model}' could not load: {str(exc).splitlines()[0]}"
         return None, RerankerStatus(
             enabled=True,
             available=False,
-            model=settings.reranker.model,
-            reason=f"reranker '{settings.reranker.model}' could not load: {message.splitlines()[0]}",
-            fix=f"{fix} Or set reranker.provider: none to silence this; reranker.required: true makes it an error.",
+            model=model,
+            reason=reason,
+            fix="Copy a cross-encoder folder (e.g. BAAI/bge-reranker-base) to this machine and set "
+            "reranker.model to its path, or allow downloads (models.allow_download: true). "
+            "reranker.provider: none silences this; reranker.required: true makes it an error.",
         )
