@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rag_app.errors import IngestError
 
@@ -35,6 +36,31 @@ _BOMS = (
 )
 
 
+def _western_latin(data: bytes) -> str | None:
+    """cp1252 text (Windows/ISO Western European), recognised by accents inside Latin words.
+
+    Statistical detectors misjudge short Western texts (``café crème`` as Arabic or Baltic code
+    pages). In real French, German, Spanish... text almost every accented letter sits next to a
+    plain ASCII letter; Cyrillic or Greek bytes read as cp1252 make words of accents only.
+    """
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    non_ascii = [i for i, ch in enumerate(text) if ord(ch) > 127]
+    if not non_ascii:
+        return text
+    if any(not text[i].isalpha() and text[i] not in "€–—‘’“”…«»°£§·" for i in non_ascii):
+        return None
+    inside_words = sum(
+        1
+        for i in non_ascii
+        if (i > 0 and text[i - 1].isascii() and text[i - 1].isalpha())
+        or (i + 1 < len(text) and text[i + 1].isascii() and text[i + 1].isalpha())
+    )
+    return text if inside_words >= 0.8 * len(non_ascii) else None
+
+
 def _decode_text(data: bytes, path: Path) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
@@ -48,12 +74,14 @@ def _decode_text(data: bytes, path: Path) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    from charset_normalizer import from_bytes
+    text = _western_latin(data)
+    if text is None:
+        from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None:
-        raise IngestError(f"{path}: not readable as text in any known encoding")
-    text = str(best)
+        best = from_bytes(data).best()
+        if best is None:
+            raise IngestError(f"{path}: not readable as text in any known encoding")
+        text = str(best)
     # Control characters other than whitespace mean it was not really text.
     controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\t\n\r\f")
     if controls > max(10, len(text[:20000]) // 100):
@@ -223,11 +251,275 @@ def load_docx(path: Path, data: bytes) -> LoadedDocument:
                 buf = []
             heading = text
             title = title or text
+        elif style.startswith("List"):
+            buf.append(f"- {text}")
         else:
             buf.append(text)
     if buf:
         sections.append(Section("\n".join(buf), heading=heading))
     return LoadedDocument(path, title or path.stem, sections)
+
+
+def _pptx_shape_lines(shapes: Any) -> list[str]:
+    """Text of shapes in reading order: top to bottom, then left to right."""
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+    lines: list[str] = []
+    for shape in sorted(shapes, key=lambda s: (s.top or 0, s.left or 0)):
+        if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
+            lines.extend(_pptx_shape_lines(shape.shapes))
+        elif shape.has_table:
+            for row in shape.table.rows:
+                cells = [" ".join(cell.text.split()) for cell in row.cells]
+                if any(cells):
+                    lines.append(" | ".join(cells))
+        elif shape.has_text_frame:
+            text = shape.text_frame.text.replace("\v", "\n")
+            lines.extend(line.strip() for line in text.splitlines() if line.strip())
+    return lines
+
+
+def load_pptx(path: Path, data: bytes) -> LoadedDocument:
+    """One section per slide: the title is the heading, then the body text, tables and notes."""
+    import io
+
+    sections: list[Section] = []
+    first_title = ""
+    try:
+        from pptx import Presentation
+
+        presentation = Presentation(io.BytesIO(data))
+        core_title = (presentation.core_properties.title or "").strip()
+        for number, slide in enumerate(presentation.slides, start=1):
+            title_shape = slide.shapes.title
+            heading = ""
+            if title_shape is not None and title_shape.has_text_frame:
+                heading = " ".join(title_shape.text_frame.text.split())
+            first_title = first_title or heading
+            others = [s for s in slide.shapes if title_shape is None or s.shape_id != title_shape.shape_id]
+            lines = _pptx_shape_lines(others)
+            if slide.has_notes_slide:
+                frame = slide.notes_slide.notes_text_frame
+                notes = frame.text.replace("\v", "\n").strip() if frame is not None else ""
+                if notes:
+                    lines += ["Notes:", notes]
+            text = "\n".join(lines) or heading  # a title-only slide still gets found by its title
+            if text:
+                sections.append(Section(text, page=number, heading=heading))
+    except Exception as exc:  # zipfile, lxml and python-pptx errors alike
+        raise IngestError(f"{path}: corrupt PPTX ({type(exc).__name__}: {exc})") from exc
+    return LoadedDocument(path, core_title or first_title or path.stem, sections)
+
+
+# reStructuredText: section adornments, explicit markup and literal blocks (no docutils).
+_RST_ADORNMENT = re.compile(r"""^([=\-~^"'`#*+_:.])\1*$""")
+_RST_DIRECTIVE = re.compile(r"^\.\.\s+(\S+?)::(?:\s+(.*))?$")
+_RST_OPTION = re.compile(r"^:[\w-]+:(?:\s.*)?$")
+_RST_LITERAL_DIRECTIVES = frozenset(("code-block", "code", "sourcecode", "parsed-literal", "math"))
+# Directives whose argument and body are markup, paths or raw output rather than prose.
+_RST_SKIPPED_DIRECTIVES = frozenset(
+    ("image", "include", "literalinclude", "raw", "highlight", "meta", "contents", "sectnum",
+     "default-role", "role", "toctree", "index", "class", "title")
+)  # fmt: skip
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _rst_is_adornment(line: str) -> bool:
+    return bool(line) and not line[0].isspace() and bool(_RST_ADORNMENT.match(line.rstrip()))
+
+
+def _rst_block_end(lines: list[str], start: int, indent: int) -> int:
+    """Index after the block that runs from ``start`` while lines are blank or indented past ``indent``."""
+    end = start
+    i = start
+    while i < len(lines) and (not lines[i].strip() or _indent(lines[i]) > indent):
+        i += 1
+        if lines[i - 1].strip():
+            end = i
+    return end
+
+
+def _rst_parse(lines: list[str], out: list[tuple[str, str, str]], titles: bool) -> None:
+    """Append ("text", line, "") and ("title", style, text) events; titles only at the top level."""
+    import textwrap
+
+    i, n = 0, len(lines)
+    after_blank = True
+    while i < n:
+        line = lines[i].rstrip()
+        stripped = line.strip()
+        if not stripped:
+            out.append(("text", "", ""))
+            after_blank = True
+            i += 1
+            continue
+        indent = _indent(line)
+        if stripped == ".." or stripped.startswith(".. "):
+            end = _rst_block_end(lines, i + 1, indent)
+            body = textwrap.dedent("\n".join(lines[i + 1 : end])).splitlines()
+            i = end
+            after_blank = True
+            directive = _RST_DIRECTIVE.match(stripped)
+            if directive:
+                name, argument = directive.group(1).lower(), (directive.group(2) or "").strip()
+                while body and _RST_OPTION.match(body[0].strip()):
+                    body.pop(0)
+                if name in _RST_LITERAL_DIRECTIVES:
+                    out.extend(
+                        ("text", b.rstrip(), "") for b in textwrap.dedent("\n".join(body)).splitlines()
+                    )
+                elif name == "figure":  # the argument is an image path; the body is the caption
+                    _rst_parse(body, out, titles=False)
+                elif name not in _RST_SKIPPED_DIRECTIVES:
+                    if argument:
+                        out.append(("text", argument, ""))
+                    _rst_parse(body, out, titles=False)
+            elif stripped.startswith(".. ["):  # footnote or citation: its text is content
+                out.append(("text", stripped[3:], ""))
+                _rst_parse(body, out, titles=False)
+            # anything else is a comment, a hyperlink target or a substitution definition: dropped
+            continue
+        if titles and after_blank and _rst_is_adornment(line):
+            char = line[0]
+            if (
+                i + 2 < n
+                and lines[i + 1].strip()
+                and lines[i + 2].rstrip()[:1] == char
+                and _rst_is_adornment(lines[i + 2])
+                and len(lines[i + 1].strip()) <= len(line)
+            ):
+                out.append(("title", "over" + char, lines[i + 1].strip()))
+                i += 3
+                continue
+            if len(line) >= 4 and (i + 1 == n or not lines[i + 1].strip()):
+                i += 1  # a transition: a horizontal rule, not text
+                continue
+        if (
+            titles
+            and after_blank
+            and indent == 0
+            and i + 1 < n
+            and _rst_is_adornment(lines[i + 1])
+            and len(lines[i + 1].rstrip()) >= len(stripped)
+        ):
+            out.append(("title", "under" + lines[i + 1][0], stripped))
+            i += 2
+            after_blank = True
+            continue
+        after_blank = False
+        i += 1
+        if stripped.endswith("::") and (i == n or not lines[i].strip()):
+            # The paragraph ends with '::': the indented block after it is literal text.
+            if stripped == "::":
+                text = ""
+            elif stripped[-3].isspace():
+                text = line[:-2].rstrip()
+            else:
+                text = line[:-1]
+            if text:
+                out.append(("text", text, ""))
+            start = i
+            while start < n and not lines[start].strip():
+                start += 1
+            if start < n and _indent(lines[start]) > indent:
+                end = _rst_block_end(lines, start, indent)
+                out.append(("text", "", ""))
+                block = textwrap.dedent("\n".join(ln.rstrip() for ln in lines[start:end]))
+                out.extend(("text", b, "") for b in block.splitlines())
+                i = end
+            continue
+        out.append(("text", line, ""))
+
+
+def load_rst(path: Path, data: bytes) -> LoadedDocument:
+    """reStructuredText split into sections at titles, with heading paths like Markdown's.
+
+    A title's level comes from the order in which its adornment style (overline or not, and the
+    character) first appears, as docutils assigns it. Literal blocks stay verbatim; comments go.
+    """
+    text = _decode_text(data, path)
+    events: list[tuple[str, str, str]] = []
+    _rst_parse(text.splitlines(), events, titles=True)
+    sections: list[Section] = []
+    styles: list[str] = []
+    stack: list[tuple[int, str]] = []
+    buf: list[str] = []
+    title = ""
+
+    def flush() -> None:
+        body = "\n".join(buf).strip("\n")
+        if body.strip():
+            sections.append(Section(body, heading=" > ".join(name for _, name in stack)))
+        buf.clear()
+
+    for kind, value, name in events:
+        if kind == "text":
+            buf.append(value)
+            continue
+        flush()
+        if value not in styles:
+            styles.append(value)
+        level = styles.index(value)
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, name))
+        title = title or name
+    flush()
+    return LoadedDocument(path, title or path.stem, sections)
+
+
+_CSV_ROWS_PER_SECTION = 50
+_CSV_DELIMITERS = ",;\t|"
+
+
+def load_csv(path: Path, data: bytes) -> LoadedDocument:
+    """Each data row becomes "Header: value; ..." on one line; sections hold at most 50 rows."""
+    import csv
+    import io
+
+    text = _decode_text(data, path)
+    dialect: type[csv.Dialect] | csv.Dialect = csv.excel_tab
+    delimiter = "\t"
+    if path.suffix.lower() != ".tsv":
+        sample = text[:65536]
+        if len(text) > len(sample) and "\n" in sample:
+            sample = sample[: sample.rindex("\n")]  # no cut-off last row
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=_CSV_DELIMITERS)
+            delimiter = dialect.delimiter
+        except csv.Error:
+            # The sniffer wants the same count on (nearly) every line, so ragged rows defeat it:
+            # fall back to the delimiter the header line uses most, else a comma.
+            dialect = csv.excel
+            header_line = next((ln for ln in sample.splitlines() if ln.strip()), "")
+            best = max(_CSV_DELIMITERS, key=header_line.count)
+            delimiter = best if header_line.count(best) else ","
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), dialect, delimiter=delimiter)
+        rows = [row for row in reader if any(cell.strip() for cell in row)]
+    except csv.Error as exc:
+        raise IngestError(f"{path}: malformed CSV ({exc})") from exc
+    if not rows:
+        raise IngestError(f"{path}: no rows found")
+    header = [" ".join(name.split()) or f"column {n}" for n, name in enumerate(rows[0], start=1)]
+    lines = []
+    for row in rows[1:]:
+        pairs = []
+        for n, value in enumerate(row, start=1):
+            value = " ".join(value.split())
+            if value:
+                pairs.append(f"{header[n - 1] if n <= len(header) else f'column {n}'}: {value}")
+        lines.append("; ".join(pairs))
+    if not lines:
+        raise IngestError(f"{path}: no data rows, only a header")
+    sections = [
+        Section("\n".join(lines[start : start + _CSV_ROWS_PER_SECTION]))
+        for start in range(0, len(lines), _CSV_ROWS_PER_SECTION)
+    ]
+    return LoadedDocument(path, path.stem, sections)
 
 
 LOADERS: dict[str, Callable[[Path, bytes], LoadedDocument]] = {
@@ -239,6 +531,10 @@ LOADERS: dict[str, Callable[[Path, bytes], LoadedDocument]] = {
     ".html": load_html,
     ".htm": load_html,
     ".docx": load_docx,
+    ".pptx": load_pptx,
+    ".rst": load_rst,
+    ".csv": load_csv,
+    ".tsv": load_csv,
 }
 
 

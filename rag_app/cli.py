@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import click
 
@@ -46,10 +47,10 @@ class Ctx:
 
 
 @contextmanager
-def _pipeline(ctx: Ctx) -> Iterator[Any]:
+def _pipeline(ctx: Ctx, share_index: bool = False) -> Iterator[Any]:
     from rag_app.pipeline import build_pipeline
 
-    pipe = build_pipeline(ctx.settings)
+    pipe = build_pipeline(ctx.settings, share_index=share_index)
     try:
         yield pipe
     finally:
@@ -86,17 +87,69 @@ def cli(ctx: click.Context, config: str | None) -> None:
     ctx.obj = Ctx(config)
 
 
+class _CliProgress:
+    """A progress bar (files, chunks, rate, ETA) on a terminal; plain lines otherwise."""
+
+    MARKS: ClassVar[dict[str, str]] = {
+        "added": "+",
+        "updated": "~",
+        "unchanged": "=",
+        "failed": "!",
+        "skipped": "-",
+        "deleted": "x",
+    }
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.tty = enabled and sys.stderr.isatty()
+        self.bar: Any = None
+        self.chunks = 0
+
+    def start(self, files: int) -> None:
+        if not self.tty:
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(
+            TextColumn("[bold]ingest"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("files · {task.fields[chunks]} chunks · {task.fields[rate]}"),
+            TimeRemainingColumn(),
+            transient=True,
+        )
+        self.bar.start()
+        self.task = self.bar.add_task("ingest", total=files, chunks=0, rate="")
+        self.t0 = time.monotonic()
+
+    def file_done(self, path: Path, status: str, chunks: int) -> None:
+        self.chunks += chunks
+        if self.bar is not None:
+            rate = self.chunks / max(time.monotonic() - self.t0, 1e-6)
+            advance = 0 if status == "deleted" else 1
+            self.bar.update(self.task, advance=advance, chunks=self.chunks, rate=f"{rate:.1f} chunks/s")
+            if status in ("failed", "deleted"):
+                self.bar.console.print(f"  {self.MARKS[status]} {status:9} {path}")
+        elif self.enabled:
+            _err(f"{status}: {path}" + (f" ({chunks} chunks)" if chunks else ""))
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--sync", is_flag=True, help="Also remove documents whose files are gone from these paths.")
 @click.option(
     "--if-new",
     is_flag=True,
     help="Only ingest when the embedder's collection does not exist yet (first run).",
 )
 @click.pass_obj
-def ingest(obj: Ctx, paths: tuple[str, ...], as_json: bool, if_new: bool) -> None:
-    """Add or update documents (files or folders) in the current embedder's collection."""
+def ingest(obj: Ctx, paths: tuple[str, ...], as_json: bool, sync: bool, if_new: bool) -> None:
+    """Add, update (and with --sync remove) documents in the current embedder's collection."""
     from ingest.runner import ingest_paths
 
     with _pipeline(obj) as pipe:
@@ -104,14 +157,7 @@ def ingest(obj: Ctx, paths: tuple[str, ...], as_json: bool, if_new: bool) -> Non
             if not as_json:
                 _err(f"Collection {pipe.collection} already has documents; skipping (--if-new).")
             return
-        tty = sys.stderr.isatty() and not as_json
-
-        def on_file(path: Path, status: str) -> None:
-            if not as_json:
-                mark = {"added": "+", "updated": "~", "unchanged": "=", "failed": "!", "skipped": "-"}[status]
-                _err(f"  {mark} {status:9} {path}" if tty else f"{status}: {path}")
-
-        report = ingest_paths(pipe, paths, on_file=on_file)
+        report = ingest_paths(pipe, paths, sync=sync, progress=_CliProgress(enabled=not as_json))
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
     else:
@@ -119,8 +165,8 @@ def ingest(obj: Ctx, paths: tuple[str, ...], as_json: bool, if_new: bool) -> Non
             _err(f"Warning: {w}")
         click.echo(
             f"Ingested into {report.collection}: {report.added} added, {report.updated} updated, "
-            f"{report.unchanged} unchanged, {len(report.failed)} failed, {len(report.skipped)} skipped; "
-            f"{report.chunks} chunks in {report.seconds:.1f} s."
+            f"{report.unchanged} unchanged, {report.deleted} deleted, {len(report.failed)} failed, "
+            f"{len(report.skipped)} skipped; {report.chunks} chunks in {report.seconds:.1f} s."
         )
         for f in report.failed:
             click.echo(f"  FAILED {f['path']}: {f['error']}")
@@ -245,8 +291,11 @@ def ask(obj: Ctx, question: str, as_json: bool) -> None:
 @cli.command()
 @click.pass_obj
 def chat(obj: Ctx) -> None:
-    """Interactive terminal chat over your documents (Ctrl-D or /quit to leave)."""
-    with _pipeline(obj) as pipe:
+    """Interactive terminal chat over your documents (Ctrl-D or /quit to leave).
+
+    While it runs, other rag commands (e.g. `rag ingest`) share its Milvus Lite index.
+    """
+    with _pipeline(obj, share_index=True) as pipe:
         name = pipe.open_collection(create=False)
         info = pipe.store.info(name)
         click.echo(
@@ -362,6 +411,33 @@ def collections_drop(obj: Ctx, name: str, yes: bool) -> None:
 
 
 @cli.group()
+def milvus() -> None:
+    """The Milvus index."""
+
+
+@milvus.command("serve")
+@click.pass_obj
+def milvus_serve(obj: Ctx) -> None:
+    """Hold the Milvus Lite index open so several rag processes can use it at once (Ctrl-C stops)."""
+    from rag_app.config import secret
+    from rag_app.store import MilvusStore
+
+    s = obj.settings
+    store = MilvusStore(s.milvus_uri, secret(s.milvus.token_env), share=True)
+    if store.shared_from:
+        click.echo(f"Already served by pid {store.shared_from.get('pid')} at {store.shared_from.get('uri')}.")
+        return
+    click.echo(f"Serving {s.milvus_uri} to other rag processes on 127.0.0.1. Ctrl-C to stop.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        store.release()
+
+
+@cli.group()
 def llm() -> None:
     """The local llama.cpp server."""
 
@@ -370,8 +446,6 @@ def llm() -> None:
 @click.pass_obj
 def llm_serve(obj: Ctx) -> None:
     """Run the local LLM server in the foreground; other rag commands reuse it."""
-    import time
-
     from rag_app.components.llm import local_model_path
     from rag_app.llm_server import LocalLLMServer
 

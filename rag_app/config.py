@@ -46,6 +46,11 @@ class EmbedderSettings(_Section):
     pooling: Literal["cls", "mean"] = Field(
         "cls", description="FlagModel pooling (BGE: cls; MiniLM/mpnet: mean)."
     )
+    quantize: Literal["none", "int8"] = Field(
+        "none",
+        description="sentence-transformers on CPU: int8 dynamic quantisation of the linear layers "
+        "(faster encoding, slightly different vectors: its own collection). See benchmarks/.",
+    )
     base_url: str | None = Field(None, description="`openai` provider: the /v1 endpoint.")
     api_key_env: str = Field("OPENAI_API_KEY", description="Environment variable holding the endpoint's key.")
     dimension: int | None = Field(
@@ -113,8 +118,14 @@ class ChunkingSettings(_Section):
         ge=16,
         description="Max tokens per chunk, counted by the embedder's tokenizer (capped at its limit).",
     )
-    chunk_overlap: int = Field(30, ge=0)
+    chunk_overlap: int = Field(30, ge=0, description="Tokens repeated from the end of the previous chunk.")
+
+
+class IngestSettings(_Section):
     max_file_mb: float = Field(100, gt=0, description="Larger files are reported and skipped.")
+    encode_batch: int = Field(
+        256, ge=1, description="Chunks per encoder call, gathered across files (memory stays flat)."
+    )
 
 
 class RetrievalSettings(_Section):
@@ -145,6 +156,7 @@ class Settings(_Section):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     milvus: MilvusSettings = Field(default_factory=MilvusSettings)
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     models: ModelsSettings = Field(default_factory=ModelsSettings)
     paths: PathsSettings = Field(default_factory=PathsSettings)

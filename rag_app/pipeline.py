@@ -69,8 +69,10 @@ class Pipeline:
         embedder: Embedder | None = None,
         store: MilvusStore | None = None,
         llm: ChatLLM | None = None,
+        share_index: bool = False,
     ) -> None:
         self.settings = settings
+        self.share_index = share_index
         offline_env(settings.models.allow_download)
         if embedder is not None:
             self.__dict__["embedder"] = embedder
@@ -87,7 +89,9 @@ class Pipeline:
 
     @cached_property
     def store(self) -> MilvusStore:
-        return MilvusStore(self.settings.milvus_uri, secret(self.settings.milvus.token_env))
+        return MilvusStore(
+            self.settings.milvus_uri, secret(self.settings.milvus.token_env), share=self.share_index
+        )
 
     @property
     def collection(self) -> str:
@@ -207,7 +211,10 @@ class Pipeline:
     def close(self) -> None:
         if self._llm is not None:
             self._llm.close()
+        if "store" in self.__dict__:
+            self.store.close()
 
 
-def build_pipeline(settings: Settings) -> Pipeline:
-    return Pipeline(settings)
+def build_pipeline(settings: Settings, share_index: bool = False) -> Pipeline:
+    """``share_index``: a long-running process lets other rag processes use its Milvus Lite index."""
+    return Pipeline(settings, share_index=share_index)

@@ -9,11 +9,12 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rag_app.errors import CollectionMismatch, CollectionNotFound, StoreError
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 FP_KEY = "rag.fingerprint"
 OUTPUT_FIELDS = ["doc_id", "source", "title", "page", "heading", "chunk", "text", "content_hash"]
 MAX_TEXT = 65535
@@ -24,6 +25,37 @@ class Hit:
     id: str
     score: float
     fields: dict[str, Any]
+
+
+@dataclass
+class DocState:
+    """One document as stored: the versions (content hashes) present and whether one is complete."""
+
+    doc_id: str
+    source: str
+    counts: dict[str, int] = field(default_factory=dict)  # content hash -> chunks stored
+    expected: dict[str, int] = field(default_factory=dict)  # content hash -> n_chunks of that version
+    mtime: int = 0
+    size: int = -1
+    ingested_at: int = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        h = row["content_hash"]
+        self.counts[h] = self.counts.get(h, 0) + 1
+        self.expected[h] = int(row["n_chunks"])
+        self.mtime, self.size = int(row["mtime"]), int(row["size"])
+        self.ingested_at = max(self.ingested_at, int(row.get("ingested_at") or 0))
+
+    def complete(self, content_hash: str | None = None) -> bool:
+        """Exactly one version stored, with all of its chunks (and it is ``content_hash`` if given)."""
+        if len(self.counts) != 1:
+            return False
+        ((h, n),) = self.counts.items()
+        return n == self.expected[h] and (content_hash is None or h == content_hash)
+
+    @property
+    def chunks(self) -> int:
+        return sum(self.counts.values())
 
 
 @dataclass
@@ -44,6 +76,35 @@ class CollectionInfo:
         return int(dim) if dim is not None else None
 
 
+def _owner_path(db: Path) -> Path:
+    return db.with_name(db.name + ".owner.json")
+
+
+def _lite_owner(db: Path, require_uri: bool = True) -> dict[str, Any] | None:
+    """The live process that owns a Milvus Lite folder (and shares it, if ``require_uri``)."""
+    import json
+    import os
+    import socket
+    from urllib.parse import urlparse
+
+    try:
+        info = dict(json.loads(_owner_path(db).read_text()))
+        pid = int(info["pid"])
+        if pid == os.getpid():
+            return None
+        os.kill(pid, 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not info.get("uri"):
+        return None if require_uri else info
+    url = urlparse(str(info["uri"]))
+    try:
+        socket.create_connection((url.hostname or "127.0.0.1", url.port or 19530), timeout=2).close()
+    except OSError:
+        return None if require_uri else info
+    return info
+
+
 def collection_name(prefix: str, model: str, fingerprint_id: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "_", model.rsplit("/", 1)[-1].lower()).strip("_")[:40] or "model"
     return f"{prefix}_{slug}_{fingerprint_id}"
@@ -61,7 +122,14 @@ def describe_fingerprint_change(stored: dict[str, Any], current: dict[str, Any])
 class MilvusStore:
     """Thin layer over ``pymilvus.MilvusClient`` with the app's schema and checks."""
 
-    def __init__(self, uri: str, token: str | None = None) -> None:
+    def __init__(self, uri: str, token: str | None = None, share: bool = False) -> None:
+        """Open Milvus at ``uri``.
+
+        Milvus Lite allows one process per folder. The process that opens it runs Milvus Lite's
+        gRPC server on 127.0.0.1; with ``share=True`` (long-running commands: chat, UI,
+        ``rag milvus serve``) it publishes that address beside the folder, and other rag processes
+        connect to it instead of failing on the lock.
+        """
         import logging
 
         from pymilvus import MilvusClient
@@ -74,29 +142,78 @@ class MilvusStore:
         # Milvus Lite has no MVCC timestamps; the query iterator warns and falls back correctly.
         logging.getLogger("pymilvus").setLevel(logging.ERROR)
         self.uri = uri
+        self.shared_from: dict[str, Any] | None = None
+        self._owner_file: Path | None = None
         is_lite = not uri.startswith(("http://", "https://", "tcp://", "unix:"))
         try:
-            if is_lite:
-                from pathlib import Path
-
-                Path(uri).parent.mkdir(parents=True, exist_ok=True)
-                self.client = MilvusClient(uri)
-            else:
+            if not is_lite:
                 self.client = MilvusClient(uri=uri, token=token or "")
+            else:
+                owner = _lite_owner(Path(uri))
+                if owner and owner.get("uri"):
+                    self.client = MilvusClient(uri=str(owner["uri"]))
+                    self.shared_from = owner
+                else:
+                    Path(uri).parent.mkdir(parents=True, exist_ok=True)
+                    self.client = MilvusClient(uri)
+                    self._claim(Path(uri), share)
         except Exception as exc:
             text = str(exc)
             if is_lite and ("locked" in text.lower() or "Open local milvus failed" in text):
+                holder = _lite_owner(Path(uri), require_uri=False)
+                who = f"`{holder.get('command')}` (pid {holder.get('pid')})" if holder else "another process"
                 raise StoreError(
-                    f"The Milvus Lite database {uri} is in use by another process (Milvus Lite allows one).",
-                    fix="Stop the other rag process, or run a shared server "
-                    f"(`milvus-lite server --data-dir {uri} --host 127.0.0.1 --port 19530`) and set "
-                    "milvus.uri: http://127.0.0.1:19530 for every process.",
+                    f"The index {uri} is in use by {who}; Milvus Lite allows one process per folder.",
+                    fix="Wait for it to finish, or keep one long-running rag process open (`rag chat`, or "
+                    "`rag milvus serve` in another terminal): other rag commands then share its index. "
+                    "For many processes or machines use a Milvus server: milvus.uri: http://HOST:19530.",
                 ) from exc
             raise StoreError(
                 f"Cannot open Milvus at {uri}: {text}",
                 fix="Check milvus.uri (and the token variable for a server); `rag doctor` checks it.",
             ) from exc
         self._loaded: set[str] = set()
+
+    def _claim(self, db: Path, share: bool) -> None:
+        """Record this process as the folder's owner (and its server address when sharing)."""
+        import atexit
+        import json
+        import os
+        import sys
+
+        info: dict[str, Any] = {"pid": os.getpid(), "command": " ".join(["rag", *sys.argv[1:2]])}
+        if share:
+            from milvus_lite.server_manager import server_manager_instance
+
+            info["uri"] = server_manager_instance.start_and_get_uri(str(db))
+        path = _owner_path(db)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(info))
+        os.replace(tmp, path)
+        self._owner_file = path
+        atexit.register(self.release)
+
+    def close(self) -> None:
+        """Close the connection; an embedded Milvus Lite folder is unlocked for other processes."""
+        self.client.close()
+        if self._owner_file is not None:
+            from milvus_lite.server_manager import server_manager_instance
+
+            server_manager_instance.release_server(self.uri)
+        self.release()
+
+    def release(self) -> None:
+        """Forget the owner record if it is still ours (the folder's lock goes with the process)."""
+        import contextlib
+        import json
+        import os
+
+        path, self._owner_file = self._owner_file, None
+        if path is None:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            if json.loads(path.read_text()).get("pid") == os.getpid():
+                path.unlink()
 
     # -- collections ------------------------------------------------------------------
     def exists(self, name: str) -> bool:
@@ -121,6 +238,8 @@ class MilvusStore:
         schema.add_field("chunk", DataType.INT64)
         schema.add_field("content_hash", DataType.VARCHAR, max_length=64)
         schema.add_field("mtime", DataType.INT64)
+        schema.add_field("size", DataType.INT64)
+        schema.add_field("n_chunks", DataType.INT64)  # chunks of this document version: completeness check
         schema.add_field("ingested_at", DataType.INT64)
         schema.add_field(
             "text",
@@ -157,6 +276,13 @@ class MilvusStore:
                 )
             self.create(name, fingerprint)
             return True
+        props = self.client.describe_collection(name).get("properties") or {}
+        if props.get(FP_KEY) and props.get("rag.schema") != SCHEMA_VERSION:
+            raise CollectionMismatch(
+                f"Collection '{name}' was built by an older version of rag-app (schema {props.get('rag.schema')}, "
+                f"now {SCHEMA_VERSION}).",
+                fix=f"Rebuild it: `rag collections drop {name}` then `rag ingest` your documents.",
+            )
         stored = self.fingerprint(name)
         if stored != fingerprint:
             built = stored.get("model", "an unknown embedder") if stored else "something other than rag"
@@ -188,17 +314,19 @@ class MilvusStore:
         res = self.client.query(name, filter="", output_fields=["count(*)"])
         return int(res[0]["count(*)"]) if res else 0
 
-    def documents(self, name: str) -> dict[str, str]:
-        """doc_id -> content hash for every document in the collection."""
+    def documents(self, name: str) -> dict[str, DocState]:
+        """What the index holds per document, in one scan (no per-file queries)."""
         self._load(name)
-        out: dict[str, str] = {}
-        it = self.client.query_iterator(
-            name, filter="", output_fields=["doc_id", "content_hash"], batch_size=4096
-        )
+        out: dict[str, DocState] = {}
+        fields = ["doc_id", "content_hash", "source", "mtime", "size", "n_chunks", "ingested_at"]
+        it = self.client.query_iterator(name, filter="", output_fields=fields, batch_size=8192)
         try:
             while batch := it.next():
                 for row in batch:
-                    out[row["doc_id"]] = row["content_hash"]
+                    state = out.get(row["doc_id"])
+                    if state is None:
+                        state = out[row["doc_id"]] = DocState(row["doc_id"], row["source"])
+                    state.add(row)
         finally:
             it.close()
         return out
@@ -215,14 +343,6 @@ class MilvusStore:
         return [self.info(n) for n in sorted(self.client.list_collections())]
 
     # -- documents ----------------------------------------------------------------------
-    def document_hashes(self, name: str, doc_id: str) -> set[str]:
-        """Content hashes of the stored chunks of one document (more than one: an unfinished update)."""
-        self._load(name)
-        rows = self.client.query(
-            name, filter=f'doc_id == "{doc_id}"', output_fields=["content_hash"], limit=16384
-        )
-        return {str(r["content_hash"]) for r in rows}
-
     def delete_document(self, name: str, doc_id: str, except_hash: str | None = None) -> None:
         expr = f'doc_id == "{doc_id}"'
         if except_hash:

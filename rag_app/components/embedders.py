@@ -82,6 +82,7 @@ class Embedder(ABC):
             "query_prefix": self.cfg.query_prefix,
             "passage_prefix": self.cfg.passage_prefix,
             **({"pooling": self.cfg.pooling} if self.provider == "flagembedding" else {}),
+            **({"quantize": self.cfg.quantize} if self.cfg.quantize != "none" else {}),
         }
 
     @property
@@ -109,6 +110,16 @@ class SentenceTransformerEmbedder(_HFTokenizerMixin, Embedder):
         from sentence_transformers import SentenceTransformer
 
         self.model = SentenceTransformer(str(path), device=cfg.device, local_files_only=True)
+        if cfg.quantize == "int8":
+            if cfg.device != "cpu":
+                raise ConfigError(
+                    "embedder.quantize: int8 runs on the CPU only.", fix="Set embedder.device: cpu."
+                )
+            import torch
+
+            self.model = torch.ao.quantization.quantize_dynamic(
+                self.model, {torch.nn.Linear}, dtype=torch.qint8
+            )
         self.tokenizer = self.model.tokenizer
         get_dim = (
             getattr(self.model, "get_embedding_dimension", None)

@@ -222,7 +222,7 @@ def test_second_process_on_a_locked_milvus_lite_gets_the_fix(make_config, tmp_pa
     finally:
         holder.communicate("", timeout=60)
     assert proc.returncode == 1
-    assert "in use by another process" in proc.stderr and "milvus-lite server" in proc.stderr
+    assert "in use by another process" in proc.stderr and "rag milvus serve" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 

@@ -152,3 +152,13 @@ def test_openai_provider_indexes_and_searches(make_config, docs_dir: Path, embed
     assert any(QUESTION in p.text for p in result.passages)
     vec = np.array(pipe.embedder.embed_query("x"))
     assert abs(np.linalg.norm(vec) - 1.0) < 1e-5  # normalised client-side
+
+
+def test_int8_quantised_embedder_is_close_and_gets_its_own_collection(minilm_path: Path) -> None:
+    fp32 = build_embedder(load_settings(path=None, env={}))
+    int8 = build_embedder(load_settings(path=None, env={}, overrides={"embedder": {"quantize": "int8"}}))
+    texts = ["SQLite uses no configuration files.", "R is a system for statistical computation and graphics."]
+    a, b = np.array(fp32.embed_passages(texts)), np.array(int8.embed_passages(texts))
+    cos = (a * b).sum(axis=1)  # both normalised
+    assert (cos > 0.95).all() and not np.allclose(a, b)
+    assert int8.fingerprint["quantize"] == "int8" and int8.fingerprint_id != fp32.fingerprint_id

@@ -59,11 +59,6 @@ def test_txt_legacy_encoding_paragraph(tmp_path: Path, encoding: str) -> None:
     assert "café" in doc.sections[0].text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG loaders._decode_text: charset_normalizer mis-guesses short cp1252 input; "
-    "b'caf\\xe9 cr\\xe8me\\n' comes back as 'cafﻠ crﻟme' instead of 'café crème'",
-)
 def test_txt_short_cp1252_word(tmp_path: Path) -> None:
     doc = load_file(tmp_path / "menu.txt", "café crème\n".encode("cp1252"))
     assert doc.sections[0].text.strip() == "café crème"
