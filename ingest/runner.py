@@ -177,7 +177,6 @@ def ingest_paths(
     size, warning = effective_chunk_size(settings.chunking.chunk_size, embedder.max_tokens, prefix_tokens)
     if warning:
         report.warnings.append(warning)
-    chunker = Chunker(size, settings.chunking.chunk_overlap, embedder.token_counter())
     max_bytes = settings.ingest.max_file_mb * 1024 * 1024
     bar: Progress = progress or _NoProgress()
 
@@ -232,7 +231,9 @@ def ingest_paths(
             report.fail(path, _oserror_reason(exc))
             notify(path, "failed")
 
-    _process(pipeline, collection, chunker, jobs, report, notify)
+    if jobs:  # the tokenizer (and the model weights) load only when there is something to embed
+        chunker = Chunker(size, settings.chunking.chunk_overlap, embedder.token_counter())
+        _process(pipeline, collection, chunker, jobs, report, notify)
 
     if sync:
         gone = [

@@ -35,6 +35,7 @@ def run_checks(settings: Settings, check_llm: bool = True) -> list[Check]:
     pipe = Pipeline(settings)
     try:
         emb = pipe.embedder
+        emb.embed_query("rag doctor")  # really load and run the model, not just read its config
         checks.append(
             Check(
                 "embedder",

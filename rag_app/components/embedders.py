@@ -102,32 +102,78 @@ class _HFTokenizerMixin:
         return lambda text: tok.encode(text, add_special_tokens=False)
 
 
+def _st_shape(path: Path) -> tuple[int, int | None] | None:
+    """(dimension, max tokens) read from a sentence-transformers folder without loading weights."""
+    try:
+        modules = json.loads((path / "modules.json").read_text())
+        dim = None
+        for module in modules:
+            kind, sub = str(module.get("type", "")), path / str(module.get("path", ""))
+            if kind.endswith(".Pooling"):
+                dim = int(json.loads((sub / "config.json").read_text())["word_embedding_dimension"])
+            elif kind.endswith(".Dense"):
+                dim = int(json.loads((sub / "config.json").read_text())["out_features"])
+            elif not kind.endswith((".Transformer", ".Normalize")):
+                return None  # an unusual pipeline: load the model to know
+        st_cfg = path / "sentence_bert_config.json"
+        limit = json.loads(st_cfg.read_text()).get("max_seq_length") if st_cfg.is_file() else None
+        return (dim, int(limit) if limit else None) if dim else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 class SentenceTransformerEmbedder(_HFTokenizerMixin, Embedder):
+    """sentence-transformers. The weights load on first use: an ingest with nothing to embed
+    (the daily re-run) names its collection from the folder's config files alone."""
+
     provider = "sentence-transformers"
 
     def __init__(self, cfg: EmbedderSettings, path: Path) -> None:
         super().__init__(cfg)
-        from sentence_transformers import SentenceTransformer
-
-        self.model = SentenceTransformer(str(path), device=cfg.device, local_files_only=True)
-        if cfg.quantize == "int8":
-            if cfg.device != "cpu":
-                raise ConfigError(
-                    "embedder.quantize: int8 runs on the CPU only.", fix="Set embedder.device: cpu."
-                )
-            import torch
-
-            self.model = torch.ao.quantization.quantize_dynamic(
-                self.model, {torch.nn.Linear}, dtype=torch.qint8
+        if cfg.quantize == "int8" and cfg.device != "cpu":
+            raise ConfigError(
+                "embedder.quantize: int8 runs on the CPU only.", fix="Set embedder.device: cpu."
             )
-        self.tokenizer = self.model.tokenizer
-        get_dim = (
-            getattr(self.model, "get_embedding_dimension", None)
-            or self.model.get_sentence_embedding_dimension
-        )
-        self.dimension = int(get_dim() or 0)
-        self.max_tokens = int(self.model.max_seq_length) if self.model.max_seq_length else None
+        self.path = path
         self.revision = _model_revision(path)
+        self._model: Any = None
+        shape = _st_shape(path)
+        if shape is None:
+            self._load()
+        else:
+            self.dimension, self.max_tokens = shape
+
+    def _load(self) -> Any:
+        if self._model is None:
+            from sentence_transformers import SentenceTransformer
+
+            model = SentenceTransformer(str(self.path), device=self.cfg.device, local_files_only=True)
+            if self.cfg.quantize == "int8":
+                import torch
+
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            get_dim = (
+                getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+            )
+            dim = int(get_dim() or 0)
+            limit = int(model.max_seq_length) if model.max_seq_length else None
+            if self.dimension and (dim, limit) != (self.dimension, self.max_tokens):
+                raise ModelUnavailable(
+                    f"{self.path}: the loaded model has {dim} dimensions and reads {limit} tokens, but its "
+                    f"config files say {self.dimension} and {self.max_tokens}.",
+                    fix="The model folder is inconsistent; copy it again.",
+                )
+            self.dimension, self.max_tokens = dim, limit
+            self._model = model
+        return self._model
+
+    @property
+    def model(self) -> Any:
+        return self._load()
+
+    @property
+    def tokenizer(self) -> Any:
+        return self.model.tokenizer
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         return np.asarray(

@@ -288,3 +288,19 @@ def test_progress_bar_on_a_terminal(make_config, docs_dir: Path) -> None:  # typ
     assert proc.returncode == 0, proc.stdout
     assert "chunks/s" in proc.stdout and "3/3" in proc.stdout
     assert "Ingested into" in proc.stdout
+
+
+def test_unchanged_rerun_loads_no_model_weights(make_config, docs_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    cfg = make_config()
+    first = Pipeline(load_settings(cfg, env={}))
+    name = ingest_paths(first, [docs_dir]).collection
+    first.close()
+
+    again = Pipeline(load_settings(cfg, env={}))
+    report = ingest_paths(again, [docs_dir])
+    assert (report.unchanged, report.chunks, report.collection) == (3, 0, name)
+    assert again.embedder._model is None  # type: ignore[attr-defined]  # named from its config files alone
+    # Loading it later agrees with what the config files said (it raises otherwise).
+    assert len(again.embedder.embed_query("check")) == again.embedder.dimension == 384
+    assert again.embedder.max_tokens == 256
+    again.close()
