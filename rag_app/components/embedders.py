@@ -98,7 +98,11 @@ class _HFTokenizerMixin:
         return len(self.tokenizer.encode(text, add_special_tokens=False))
 
     def token_counter(self) -> Callable[[str], list[Any]]:
-        tok = self.tokenizer
+        """A counter with its own tokenizer copy: the ingest reader thread chunks while the encoder
+        tokenizes, and one fast (Rust) tokenizer must not be used by two threads at once."""
+        import copy
+
+        tok = copy.deepcopy(self.tokenizer)
         return lambda text: tok.encode(text, add_special_tokens=False)
 
 
