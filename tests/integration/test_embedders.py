@@ -162,3 +162,30 @@ def test_int8_quantised_embedder_is_close_and_gets_its_own_collection(minilm_pat
     cos = (a * b).sum(axis=1)  # both normalised
     assert (cos > 0.95).all() and not np.allclose(a, b)
     assert int8.fingerprint["quantize"] == "int8" and int8.fingerprint_id != fp32.fingerprint_id
+
+
+def test_chunking_tokenizer_is_safe_beside_the_encoder(minilm_path: Path) -> None:
+    """The ingest reader thread counts tokens while the encoder tokenizes: no shared fast tokenizer."""
+    emb = build_embedder(load_settings(path=None, env={}))
+    count = emb.token_counter()
+    errors: list[Exception] = []
+    stop = threading.Event()
+    text = "Sentence about indexing documents carefully. " * 40
+
+    def chunking() -> None:
+        while not stop.is_set():
+            try:
+                count(text)
+            except Exception as exc:
+                errors.append(exc)
+
+    thread = threading.Thread(target=chunking)
+    thread.start()
+    texts = ["word " * (i % 50 + 1) for i in range(64)]
+    try:
+        for _ in range(15):
+            assert len(emb.embed_passages(texts)) == 64
+    finally:
+        stop.set()
+        thread.join()
+    assert not errors, errors[:1]
