@@ -31,11 +31,13 @@ class Chunk:
     page: int | None
     heading: str
     index: int
+    embed_heading: str | None = None  # the heading path as embedded (shortened if very long)
 
     @property
     def embed_text(self) -> str:
         """What the embedder reads: the heading path, then the chunk."""
-        return f"{self.heading}\n{self.text}" if self.heading else self.text
+        heading = self.heading if self.embed_heading is None else self.embed_heading
+        return f"{heading}\n{self.text}" if heading else self.text
 
 
 def effective_chunk_size(
@@ -108,12 +110,27 @@ class Chunker:
     def split(self, doc: LoadedDocument) -> list[Chunk]:
         chunks: list[Chunk] = []
         for section in doc.sections:
-            heading_cost = self.tokens(section.heading + "\n") if section.heading else 0
+            heading = self._short_heading(section.heading)
+            heading_cost = self.tokens(heading + "\n") if heading else 0
             budget = max(16, self.chunk_size - heading_cost)
             for piece in self._split_section(section.text, budget):
                 if piece.strip():
-                    chunks.append(Chunk(piece.strip(), section.page, section.heading, len(chunks)))
+                    chunks.append(Chunk(piece.strip(), section.page, section.heading, len(chunks), heading))
         return chunks
+
+    def _short_heading(self, heading: str) -> str:
+        """The heading path to embed, at most half the budget: innermost headings are kept."""
+        limit = self.chunk_size // 2
+        parts = heading.split(" > ") if heading else []
+        while parts and self.tokens(" > ".join(parts) + "\n") > limit:
+            if len(parts) > 1:
+                parts.pop(0)
+            else:
+                words = parts[0].split()
+                parts = [" ".join(words[: max(1, len(words) // 2)])] if len(words) > 1 else [parts[0][:limit]]
+                if len(words) <= 1:
+                    break
+        return " > ".join(parts)
 
     def _split_section(self, text: str, budget: int) -> list[str]:
         if self.tokens(text) <= budget:

@@ -144,7 +144,7 @@ class MilvusStore:
         self.uri = uri
         self.shared_from: dict[str, Any] | None = None
         self._owner_file: Path | None = None
-        is_lite = not uri.startswith(("http://", "https://", "tcp://", "unix:"))
+        is_lite = self.is_lite = not uri.startswith(("http://", "https://", "tcp://", "unix:"))
         try:
             if not is_lite:
                 self.client = MilvusClient(uri=uri, token=token or "")
@@ -260,7 +260,10 @@ class MilvusStore:
         )
         index = self.client.prepare_index_params()
         metric = "COSINE" if fingerprint.get("normalize", True) else "IP"
-        index.add_index(field_name="dense", index_type="AUTOINDEX", metric_type=metric)
+        # Milvus Lite scans rows in Python whatever the index, and building HNSW costs CPU during
+        # ingest: exact FLAT search there; a Milvus server picks its own (AUTOINDEX).
+        dense_index = "FLAT" if self.is_lite else "AUTOINDEX"
+        index.add_index(field_name="dense", index_type=dense_index, metric_type=metric)
         index.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
         properties = {FP_KEY: json.dumps(fingerprint, sort_keys=True), "rag.schema": SCHEMA_VERSION}
         self.client.create_collection(name, schema=schema, index_params=index, properties=properties)

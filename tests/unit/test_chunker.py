@@ -190,3 +190,22 @@ def test_short_section_is_one_chunk_and_blank_sections_vanish(chunker: Chunker) 
     )
     chunks = chunker.split(doc)
     assert [(c.text, c.heading, c.page, c.index) for c in chunks] == [("One short line.", "H", None, 0)]
+
+
+def test_a_very_long_heading_path_never_pushes_a_chunk_over_the_budget(minilm_tokenizer) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path as _P
+
+    from ingest.loaders import Section
+
+    def tok_fn(text: str) -> list[int]:
+        return list(minilm_tokenizer.encode(text, add_special_tokens=False))
+
+    heading = " > ".join(f"fs.promises.createReadStream(path[, options]) variant {i}" for i in range(12))
+    body = " ".join(f"Sentence {i} explains one option of the stream." for i in range(80))
+    chunker = Chunker(120, 10, tok_fn)
+    chunks = chunker.split(LoadedDocument(_P("x.md"), "x", [Section(body, heading=heading)]))
+    assert len(chunks) > 3
+    for c in chunks:
+        assert len(tok_fn(c.embed_text)) <= 120
+        assert c.heading == heading  # the stored heading path stays whole
+        assert c.embed_text.split("\n", 1)[0].endswith("variant 11")  # innermost headings kept
