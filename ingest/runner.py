@@ -354,6 +354,7 @@ def _embed_and_store(
         if prev and set(prev.counts) - {job.content_hash}:
             pipeline.store.delete_document(collection, job.doc_id, except_hash=job.content_hash)
         report.chunks += n
+        job.doc, job.chunks = None, []  # done: keep memory flat however large the corpus
         if prev is None:
             report.added += 1
             notify(job.path, "added", n)
