@@ -304,3 +304,23 @@ def test_unchanged_rerun_loads_no_model_weights(make_config, docs_dir: Path) -> 
     assert len(again.embedder.embed_query("check")) == again.embedder.dimension == 384
     assert again.embedder.max_tokens == 256
     again.close()
+
+
+def test_milvus_serve_lets_two_commands_share_the_index(make_config, docs_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    cfg = make_config()
+    host = subprocess.Popen(
+        [RAG, "--config", str(cfg), "milvus", "serve"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert host.stdout is not None and "Serving" in host.stdout.readline()
+        ingest = run_rag("--config", str(cfg), "ingest", str(docs_dir), "--json")
+        assert ingest.returncode == 0, ingest.stderr
+        listing = run_rag("--config", str(cfg), "collections", "list", "--json")
+        assert listing.returncode == 0 and json.loads(listing.stdout)[0]["documents"] == 3
+    finally:
+        host.send_signal(signal.SIGINT)
+        host.wait(timeout=60)
+    assert not list(cfg.parent.glob("*.owner.json"))  # the host cleaned up after itself
