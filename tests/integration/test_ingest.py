@@ -280,6 +280,7 @@ def test_progress_bar_on_a_terminal(make_config, docs_dir: Path) -> None:  # typ
     cmd = f"{RAG} --config {make_config()} ingest {docs_dir}"
     proc = subprocess.run(
         ["script", "-qec", cmd, "/dev/null"],
+        stdin=subprocess.DEVNULL,  # with no standard input at all (as under CI) `script` prints nothing
         capture_output=True,
         text=True,
         timeout=300,
