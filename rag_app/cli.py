@@ -410,6 +410,17 @@ def collections_drop(obj: Ctx, name: str, yes: bool) -> None:
     click.echo(f"Dropped {name}.")
 
 
+def _serve_until_interrupted(cleanup: Callable[[], None]) -> None:
+    """Block until Ctrl-C (or SIGINT), then clean up what this process started."""
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        cleanup()
+
+
 @cli.group()
 def milvus() -> None:
     """The Milvus index."""
@@ -428,13 +439,7 @@ def milvus_serve(obj: Ctx) -> None:
         click.echo(f"Already served by pid {store.shared_from.get('pid')} at {store.shared_from.get('uri')}.")
         return
     click.echo(f"Serving {s.milvus_uri} to other rag processes on 127.0.0.1. Ctrl-C to stop.")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        store.release()
+    _serve_until_interrupted(store.close)
 
 
 @cli.group()
@@ -455,13 +460,7 @@ def llm_serve(obj: Ctx) -> None:
     )
     base = server.ensure()
     click.echo(f"Local LLM ({s.llm.model}) at {base}/v1. Ctrl-C to stop.")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
+    _serve_until_interrupted(server.close)
 
 
 def main() -> None:
