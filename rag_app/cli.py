@@ -463,6 +463,27 @@ def llm_serve(obj: Ctx) -> None:
     _serve_until_interrupted(server.close)
 
 
+@cli.command()
+@click.option("--host", default=None, help="Bind address (default ui.host, 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default ui.port, 7860).")
+@click.pass_obj
+def ui(obj: Ctx, host: str | None, port: int | None) -> None:
+    """Open the browser UI (chat, documents, search, status) and its HTTP API."""
+    from ui import launch  # gradio loads only for this command
+
+    launch(obj.settings, host=host, port=port)
+
+
+def _register_eval() -> None:
+    # eval/ owns its commands; importing eval.cli must stay cheap (no ragas at import time).
+    from eval.cli import eval_group
+
+    cli.add_command(eval_group, name="eval")
+
+
+_register_eval()
+
+
 def main() -> None:
     _quiet_libraries()
     try:

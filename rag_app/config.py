@@ -135,6 +135,86 @@ class RetrievalSettings(_Section):
     candidates: int = Field(20, ge=1, description="First-stage hits handed to the reranker.")
     top_k: int = Field(5, ge=1, description="Passages given to the LLM and shown as sources.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant for hybrid search.")
+    fusion: Literal["rrf", "weighted"] = Field(
+        "rrf", description="hybrid: reciprocal-rank fusion, or a weighted sum of normalised scores."
+    )
+    dense_weight: float = Field(
+        0.5, ge=0, le=1, description="fusion: weighted: share of the dense score (BM25 gets the rest)."
+    )
+    analyzer: Literal["auto", "standard", "jieba"] = Field(
+        "auto",
+        description="BM25 tokenizer, fixed when a collection is created: standard, jieba (Chinese), "
+        "or auto (jieba when the first documents ingested are mostly Chinese).",
+    )
+    condense: bool = Field(
+        True, description="Chat: rewrite a follow-up question with the history into a standalone query."
+    )
+    history_turns: int = Field(3, ge=0, description="Chat: previous exchanges used for condensing.")
+    min_rerank_score: float | None = Field(
+        None, description="Drop reranked passages scoring below this (cross-encoder logit); none: keep top_k."
+    )
+    merge_adjacent: bool = Field(
+        True, description="Context: merge neighbouring chunks of one document and drop the repeated overlap."
+    )
+
+
+class JudgeSettings(_Section):
+    """The evaluation LLM (`rag eval`): separate from the answering LLM; unset keys follow `llm:`."""
+
+    provider: Literal["local", "openai"] | None = Field(
+        None, description="local llama.cpp server or an OpenAI-compatible endpoint (default: llm.provider)."
+    )
+    model: str | None = Field(
+        None, description="Pack name / .gguf path / endpoint model (default: llm.model)."
+    )
+    base_url: str | None = Field(None, description="openai provider: the judge's /v1 endpoint.")
+    api_key_env: str = Field("OPENAI_API_KEY", description="Environment variable holding the judge's key.")
+    temperature: float = Field(0.0, ge=0, le=2)
+    max_tokens: int = Field(
+        1024, ge=16, description="Longest judge output (NLI over long answers needs room)."
+    )
+    timeout: float = Field(300.0, gt=0, description="Seconds per judge call before it counts as failed.")
+    concurrency: int = Field(1, ge=1, description="Parallel judge calls (small local servers: 1).")
+    structured_output: bool = Field(
+        True,
+        description="Send a JSON schema (response_format json_schema) so small judges return parseable verdicts.",
+    )
+
+
+class UISettings(_Section):
+    host: str = Field("127.0.0.1", description="Bind address; 0.0.0.0 exposes the UI to your network.")
+    port: int = Field(7860, ge=1, le=65535)
+    share: bool = Field(False, description="Gradio share link (sends traffic through gradio.live): off.")
+    users_file: Path | None = Field(
+        None, description="Optional file of `user:password` lines; or set RAG_UI_USERNAME / RAG_UI_PASSWORD."
+    )
+    max_upload_mb: float = Field(50, gt=0, description="Largest file accepted by upload.")
+    allowed_types: list[str] = Field(
+        default_factory=lambda: [
+            ".pdf",
+            ".docx",
+            ".pptx",
+            ".html",
+            ".htm",
+            ".md",
+            ".markdown",
+            ".txt",
+            ".rst",
+            ".csv",
+            ".tsv",
+        ],
+        description="File extensions accepted by upload.",
+    )
+    upload_dir: Path = Field(
+        Path("uploads"), description="Where uploads are stored (relative: inside data_dir)."
+    )
+
+
+class EvalSettings(_Section):
+    out_dir: Path = Field(Path("eval/results"), description="Reports go to <out_dir>/<run>/.")
+    bootstrap: int = Field(1000, ge=100, description="Bootstrap resamples for the 95% intervals.")
+    seed: int = Field(0, description="Seed for bootstrap and test-set generation.")
+    k: list[int] = Field(default_factory=lambda: [1, 5, 10], description="Cut-offs for recall@k.")
 
 
 class ModelsSettings(_Section):
@@ -158,6 +238,9 @@ class Settings(_Section):
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    judge: JudgeSettings = Field(default_factory=JudgeSettings)
+    ui: UISettings = Field(default_factory=UISettings)
+    eval: EvalSettings = Field(default_factory=EvalSettings)
     models: ModelsSettings = Field(default_factory=ModelsSettings)
     paths: PathsSettings = Field(default_factory=PathsSettings)
 
@@ -319,7 +402,10 @@ def masked_dump(settings: Settings, env: Mapping[str, str] | None = None) -> dic
     for var in {
         settings.llm.api_key_env,
         settings.embedder.api_key_env,
+        settings.judge.api_key_env,
         settings.milvus.token_env,
+        "RAG_UI_USERNAME",
+        "RAG_UI_PASSWORD",
         *SECRET_ENV_DEFAULTS,
     }:
         value = env.get(var)

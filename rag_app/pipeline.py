@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from rag_app.citations import explicit_citations, inferred_citations
@@ -22,9 +23,12 @@ from rag_app.components.llm import ChatLLM, build_llm
 from rag_app.components.rerankers import Reranker, RerankerStatus, build_reranker
 from rag_app.components.resolve import offline_env
 from rag_app.config import Settings, secret
-from rag_app.prompts import build_messages
+from rag_app.prompts import build_condense_messages, build_messages, clean_condensed
+from rag_app.retriever import SearchFilters, assemble, fit_to_budget
 from rag_app.store import MilvusStore, collection_name
 from rag_app.types import Passage, SearchResult
+
+Message = dict[str, str]
 
 
 @dataclass
@@ -52,6 +56,7 @@ class Answer:
     def as_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
+            "condensed_query": self.search.query if self.search.condensed_from is not None else None,
             "answer": self.text,
             "sources": [p.as_dict() for p in self.search.passages],
             "cited": self.sources,
@@ -132,11 +137,23 @@ class Pipeline:
         top_k: int | None = None,
         mode: str | None = None,
         rerank: bool = True,
+        filters: SearchFilters | None = None,
         filter: str = "",
     ) -> SearchResult:
+        """First-stage search (dense, BM25 or hybrid) over ``candidates``, then rerank to ``top_k``.
+
+        ``filters`` restrict by source glob, file type or document id; ``filter`` is a raw
+        Milvus expression AND-ed with them.
+        """
         cfg = self.settings.retrieval
         top_k = top_k or cfg.top_k
         mode = mode or cfg.mode
+        if mode not in ("dense", "sparse", "hybrid"):
+            from rag_app.errors import ConfigError
+
+            raise ConfigError(f"Unknown search mode {mode!r}.", fix="Use dense, sparse or hybrid.")
+        expr = " and ".join(f"({e})" for e in (filters.expression() if filters else "", filter) if e)
+        filter = expr
         name = self.open_collection(create=False)
         timings: dict[str, float] = {}
         use_rerank = rerank and self.reranker is not None
@@ -148,7 +165,10 @@ class Pipeline:
             vector = self.embedder.embed_query(query)
             timings["embed"] = time.perf_counter() - t
         t = time.perf_counter()
-        hits = self.store.search(name, mode, limit, vector=vector, text=query, rrf_k=cfg.rrf_k, filter=filter)
+        hits = self.store.search(
+            name, mode, limit, vector=vector, text=query, rrf_k=cfg.rrf_k, filter=filter,
+            fusion=cfg.fusion, dense_weight=cfg.dense_weight,
+        )  # fmt: skip
         timings["search"] = time.perf_counter() - t
         passages = [
             Passage(
@@ -171,7 +191,11 @@ class Pipeline:
             timings["rerank"] = time.perf_counter() - t
             for p, s in zip(passages, scores, strict=True):
                 p.rerank_score = s
-            passages.sort(key=lambda p: p.rerank_score or 0.0, reverse=True)
+            passages.sort(
+                key=lambda p: p.rerank_score if p.rerank_score is not None else float("-inf"), reverse=True
+            )
+            if cfg.min_rerank_score is not None:
+                passages = [p for p in passages if (p.rerank_score or 0.0) >= cfg.min_rerank_score]
             applied = True
         skipped = None
         if not applied:
@@ -181,16 +205,55 @@ class Pipeline:
             "model": status.model,
             "skipped_reason": skipped,
         }
-        return SearchResult(query, mode, passages[:top_k], name, reranker_info, timings)
+        return SearchResult(query, mode, passages[:top_k], name, reranker_info, timings, filter=filter)
 
     # -- answering -------------------------------------------------------------------------
-    def answer(self, question: str, top_k: int | None = None) -> tuple[SearchResult, Iterator[str]]:
-        """Retrieve, then stream the LLM's answer. Consume the iterator to get the text."""
-        result = self.search(question, top_k=top_k)
-        llm_cfg = self.settings.llm
-        # ~3 characters per token keeps the prompt inside the context window with room to answer.
-        budget_chars = max(1000, (llm_cfg.context_window - llm_cfg.max_tokens - 300) * 3)
-        messages = build_messages(question, result.passages, budget_chars)
+    def condense(self, question: str, history: list[Message] | None) -> str:
+        """The follow-up ``question`` rewritten by the LLM into a standalone query.
+
+        The question itself on a first turn (no history) or with ``retrieval.condense: false``.
+        """
+        cfg = self.settings.retrieval
+        turns = [m for m in (history or []) if m.get("role") in ("user", "assistant") and m.get("content")]
+        if not turns or not cfg.condense or cfg.history_turns == 0:
+            return question
+        recent = turns[-2 * cfg.history_turns :]
+        text = self.llm.complete(build_condense_messages(question, recent), max_tokens=96, temperature=0.0)
+        return clean_condensed(text, question)
+
+    def context(self, result: SearchResult) -> list[Passage]:
+        """The passages the LLM will see: merged, de-duplicated, fitted to its context window."""
+        cfg = self.settings.llm
+        passages = assemble(result.passages, merge_adjacent=self.settings.retrieval.merge_adjacent)
+        # prompt = instructions + passages + question; the answer needs max_tokens of room.
+        budget = cfg.context_window - cfg.max_tokens - 250
+        return fit_to_budget(passages, self.llm.count_tokens, max(256, budget))
+
+    def answer(
+        self,
+        question: str,
+        top_k: int | None = None,
+        history: list[Message] | None = None,
+        filters: SearchFilters | None = None,
+        mode: str | None = None,
+        rerank: bool = True,
+    ) -> tuple[SearchResult, Iterator[str]]:
+        """Condense (follow-ups), retrieve, then stream the LLM's answer.
+
+        The returned result's ``passages`` are the ones the LLM was given, numbered as cited;
+        ``result.query`` is the standalone query when the question was condensed
+        (``result.condensed_from`` holds the original). Consume the iterator to get the text.
+        """
+        t = time.perf_counter()
+        query = self.condense(question, history)
+        condense_s = time.perf_counter() - t
+        result = self.search(query, top_k=top_k, mode=mode, rerank=rerank, filters=filters)
+        rcfg = self.settings.retrieval
+        if query != question or (history and rcfg.condense and rcfg.history_turns):
+            result.condensed_from = question
+            result.timings["condense"] = condense_s
+        result.passages = self.context(result)
+        messages = build_messages(query, result.passages, budget_chars=10**9)
 
         def tokens() -> Iterator[str]:
             t = time.perf_counter()
@@ -204,9 +267,55 @@ class Pipeline:
 
         return result, tokens()
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
-        result, tokens = self.answer(question, top_k=top_k)
+    def ask(
+        self,
+        question: str,
+        top_k: int | None = None,
+        history: list[Message] | None = None,
+        filters: SearchFilters | None = None,
+        mode: str | None = None,
+        rerank: bool = True,
+    ) -> Answer:
+        result, tokens = self.answer(
+            question, top_k=top_k, history=history, filters=filters, mode=mode, rerank=rerank
+        )
         return Answer.from_text(question, "".join(tokens), result)
+
+    # -- documents --------------------------------------------------------------------------
+    def ingest(self, paths: list[str] | list[Path], sync: bool = False, progress: Any = None) -> Any:
+        """Ingest files/folders into the current collection; returns ``ingest.runner.IngestReport``."""
+        from ingest.runner import ingest_paths  # the one place core calls ingest (lazy)
+
+        return ingest_paths(self, paths, sync=sync, progress=progress)
+
+    def documents(self) -> list[dict[str, Any]]:
+        """The documents in the current collection, newest first (for listings)."""
+        name = self.collection
+        if not self.store.exists(name):
+            return []
+        self.open_collection(create=False)
+        docs = []
+        for d in self.store.documents(name, details=True).values():
+            docs.append(
+                {
+                    "doc_id": d.doc_id,
+                    "source": d.source,
+                    "name": Path(d.source).name,
+                    "title": d.title,
+                    "pages": d.pages or None,
+                    "chunks": d.chunks,
+                    "size": d.size,
+                    "ingested_at": d.ingested_at,
+                    "complete": d.complete(),
+                }
+            )
+        docs.sort(key=lambda d: (-int(d["ingested_at"] or 0), d["name"]))
+        return docs
+
+    def delete_document(self, doc_id: str) -> None:
+        """Remove one document's chunks from the current collection (its file is left alone)."""
+        name = self.open_collection(create=False)
+        self.store.delete_document(name, doc_id)
 
     def close(self) -> None:
         if self._llm is not None:

@@ -38,9 +38,15 @@ class DocState:
     mtime: int = 0
     size: int = -1
     ingested_at: int = 0
+    title: str = ""
+    pages: int = 0  # highest page number seen (PDF pages, PPTX slides); 0 when the format has none
 
     def add(self, row: dict[str, Any]) -> None:
         h = row["content_hash"]
+        if "page" in row:
+            self.pages = max(self.pages, int(row["page"]))
+        if row.get("title") and not self.title:
+            self.title = str(row["title"])
         self.counts[h] = self.counts.get(h, 0) + 1
         self.expected[h] = int(row["n_chunks"])
         self.mtime, self.size = int(row["mtime"]), int(row["size"])
@@ -317,11 +323,16 @@ class MilvusStore:
         res = self.client.query(name, filter="", output_fields=["count(*)"])
         return int(res[0]["count(*)"]) if res else 0
 
-    def documents(self, name: str) -> dict[str, DocState]:
-        """What the index holds per document, in one scan (no per-file queries)."""
+    def documents(self, name: str, details: bool = False) -> dict[str, DocState]:
+        """What the index holds per document, in one scan (no per-file queries).
+
+        ``details`` also reads titles and page numbers (for listings; ingest planning skips them).
+        """
         self._load(name)
         out: dict[str, DocState] = {}
         fields = ["doc_id", "content_hash", "source", "mtime", "size", "n_chunks", "ingested_at"]
+        if details:
+            fields += ["page", "title"]
         it = self.client.query_iterator(name, filter="", output_fields=fields, batch_size=8192)
         try:
             while batch := it.next():
@@ -366,6 +377,8 @@ class MilvusStore:
         text: str | None = None,
         rrf_k: int = 60,
         filter: str = "",
+        fusion: str = "rrf",
+        dense_weight: float = 0.5,
     ) -> list[Hit]:
         self._load(name)
         metric = "COSINE"
@@ -380,7 +393,7 @@ class MilvusStore:
                 output_fields=OUTPUT_FIELDS, filter=filter, search_params={"metric_type": "BM25"},
             )  # fmt: skip
         elif mode == "hybrid":
-            from pymilvus import AnnSearchRequest, RRFRanker
+            from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker
 
             reqs = [
                 AnnSearchRequest(
@@ -388,8 +401,11 @@ class MilvusStore:
                 ),
                 AnnSearchRequest([text or ""], "sparse", {"metric_type": "BM25"}, limit, expr=filter or None),
             ]
+            ranker: Any = (
+                WeightedRanker(dense_weight, 1.0 - dense_weight) if fusion == "weighted" else RRFRanker(rrf_k)
+            )
             res = self.client.hybrid_search(
-                name, reqs, ranker=RRFRanker(rrf_k), limit=limit, output_fields=OUTPUT_FIELDS
+                name, reqs, ranker=ranker, limit=limit, output_fields=OUTPUT_FIELDS
             )
         else:
             raise ValueError(f"unknown search mode {mode!r}")

@@ -17,6 +17,7 @@ class Passage:
     doc_id: str = ""
     heading: str = ""
     title: str = ""
+    chunks: list[int] | None = None  # set when neighbouring chunks were merged into this passage
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -27,6 +28,8 @@ class Passage:
             "score": round(self.score, 6),
             "rerank_score": None if self.rerank_score is None else round(self.rerank_score, 6),
             "heading": self.heading or None,
+            "chunks": self.chunks or [self.chunk],
+            "doc_id": self.doc_id,
         }
 
 
@@ -38,6 +41,9 @@ class SearchResult:
     collection: str
     reranker: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
+    # Chat: the standalone query a follow-up was rewritten into (``query``); None on a first turn.
+    condensed_from: str | None = None
+    filter: str = ""
 
     @property
     def reranked(self) -> bool:
@@ -46,7 +52,9 @@ class SearchResult:
     def as_dict(self) -> dict[str, Any]:
         return {
             "query": self.query,
+            "condensed_from": self.condensed_from,
             "mode": self.mode,
+            "filter": self.filter or None,
             "results": [p.as_dict() for p in self.passages],
             "collection": self.collection,
             "reranker": self.reranker,

@@ -1,1 +1,11 @@
-"""Gradio chat UI and HTTP API: not built yet, see the UI issue. ``make run`` opens ``rag chat`` until then."""
+"""Gradio UI and HTTP API over the RAG pipeline: ``create_app(pipeline)``, ``launch(settings)``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def launch(settings: Any, host: str | None = None, port: int | None = None) -> None:
+    from ui.app import launch as _launch
+
+    _launch(settings, host=host, port=port)

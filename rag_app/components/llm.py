@@ -28,6 +28,8 @@ class ChatLLM:
         self.server = server
         key = secret(cfg.api_key_env) or "not-needed"
         self.client = OpenAI(base_url=base_url, api_key=key, timeout=cfg.timeout, max_retries=0)
+        self._tokenize_url: str | None = None
+        self._tokenize_missing = False  # the endpoint has no /tokenize: estimate
 
     def _translate(self, exc: Exception) -> EndpointUnavailable:
         import openai
@@ -90,6 +92,27 @@ class ChatLLM:
             return [m.id for m in self.client.with_options(timeout=10).models.list().data]
         except openai.OpenAIError as exc:
             raise self._translate(exc) from exc
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` by the model's own tokenizer where the endpoint exposes it.
+
+        llama.cpp's server (local or remote) has ``POST /tokenize``; other endpoints (OpenAI,
+        vLLM, Ollama) do not, so their count is estimated at 3 characters per token (an
+        overestimate for English, which keeps prompts inside the window).
+        """
+        if not self._tokenize_missing:
+            import httpx
+
+            url = self._tokenize_url or self.base_url.rstrip("/").removesuffix("/v1") + "/tokenize"
+            try:
+                r = httpx.post(url, json={"content": text}, timeout=10)
+                if r.status_code == 200 and isinstance(r.json().get("tokens"), list):
+                    self._tokenize_url = url
+                    return len(r.json()["tokens"])
+            except (httpx.HTTPError, ValueError):
+                pass
+            self._tokenize_missing = True
+        return max(1, (len(text) + 2) // 3)
 
     def close(self) -> None:
         if self.server is not None:

@@ -11,7 +11,20 @@ from rag_app.config import Settings, load_settings, masked_dump
 from rag_app.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SECTIONS = ("embedder", "reranker", "llm", "milvus", "chunking", "ingest", "retrieval", "models", "paths")
+SECTIONS = (
+    "embedder",
+    "reranker",
+    "llm",
+    "milvus",
+    "chunking",
+    "ingest",
+    "retrieval",
+    "judge",
+    "ui",
+    "eval",
+    "models",
+    "paths",
+)
 
 
 def write(path: Path, text: str) -> Path:

@@ -1,0 +1,188 @@
+"""Retrieval helpers around the store: search filters and context assembly.
+
+Filters become Milvus boolean expressions on typed scalar fields (``source``, ``doc_id``), which
+Milvus Lite evaluates cheaply. Context assembly turns ranked chunks into the passages the LLM
+sees: neighbouring chunks of one document are merged (their repeated overlap dropped), exact
+duplicates removed, and the order of the best-ranked chunk kept.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from rag_app.errors import ConfigError
+from rag_app.types import Passage
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def glob_to_like(pattern: str) -> str:
+    """A shell-style glob as a SQL LIKE pattern: ``*`` → ``%``, ``?`` → ``_``; literal % and _ escaped."""
+    out = []
+    for ch in pattern:
+        if ch == "*":
+            out.append("%")
+        elif ch == "?":
+            out.append("_")
+        elif ch in "%_":
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    like = "".join(out)
+    while "%%" in like:
+        like = like.replace("%%", "%")
+    return like
+
+
+@dataclass
+class SearchFilters:
+    """Restrict a search. Each list is OR-ed inside itself; the lists are AND-ed together.
+
+    ``sources``: path globs (``docs/*.pdf``, ``*/reports/*``); a relative glob is taken from
+    ``base`` (the working directory), since sources are stored as absolute paths.
+    ``types``: file extensions (``pdf``, ``.md``). ``doc_ids``: document ids from ``rag collections``
+    or the UI's document list.
+    """
+
+    sources: list[str] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    doc_ids: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.sources or self.types or self.doc_ids)
+
+    def expression(self, base: Path | None = None) -> str:
+        base = base or Path.cwd()
+        parts: list[str] = []
+        if self.sources:
+            likes = []
+            for glob in self.sources:
+                g = os.path.expanduser(glob.strip())
+                if not g:
+                    continue
+                if not (g.startswith(("/", "*", "?"))):
+                    g = str(base / g)
+                likes.append(f"source like {_quote(glob_to_like(g))}")
+            if likes:
+                parts.append("(" + " or ".join(likes) + ")")
+        if self.types:
+            exts = []
+            for t in self.types:
+                t = t.strip().lower().lstrip(".")
+                if not t or not t.replace("-", "").isalnum():
+                    raise ConfigError(
+                        f"File type filter {t!r} is not an extension.", fix="Use e.g. pdf, md, docx."
+                    )
+                exts.append(f"source like {_quote('%.' + t)}")
+            parts.append("(" + " or ".join(exts) + ")")
+        if self.doc_ids:
+            ids = ", ".join(_quote(d) for d in self.doc_ids)
+            parts.append(f"doc_id in [{ids}]")
+        return " and ".join(parts)
+
+
+def _overlap(a: str, b: str, min_chars: int = 12) -> int:
+    """Length of the longest suffix of ``a`` that is a prefix of ``b`` (at least ``min_chars``)."""
+    longest = min(len(a), len(b))
+    for n in range(longest, min_chars - 1, -1):
+        if a.endswith(b[:n]):
+            return n
+    return 0
+
+
+def _join(a: str, b: str) -> str:
+    n = _overlap(a, b)
+    if n:
+        return a + b[n:]
+    return a.rstrip() + "\n" + b.lstrip()
+
+
+def _chunks(p: Passage) -> list[int]:
+    return p.chunks or [p.chunk]
+
+
+def assemble(passages: Sequence[Passage], merge_adjacent: bool = True) -> list[Passage]:
+    """Ranked chunks → context passages.
+
+    Identical texts collapse into the better-ranked one. With ``merge_adjacent``, chunks
+    ``i`` and ``i+1`` of one document (same page, or no pages) merge into one passage placed where
+    the better-ranked of them was, with the overlap repeated between them stated once; the merged
+    passage keeps the best scores and lists every chunk in ``chunks``.
+    """
+    out: list[Passage] = []
+    seen_text: set[str] = set()
+    for p in passages:
+        key = " ".join(p.text.split())
+        if key in seen_text:
+            continue
+        seen_text.add(key)
+        out.append(replace(p, chunks=list(p.chunks or [p.chunk])))
+    if not merge_adjacent:
+        return out
+    merged = True
+    while merged:
+        merged = False
+        for i, a in enumerate(out):
+            for j, b in enumerate(out):
+                if i == j or a.doc_id != b.doc_id or not a.doc_id:
+                    continue
+                if a.page != b.page:
+                    continue
+                if min(_chunks(b)) == max(_chunks(a)) + 1:  # b directly follows a
+                    first, second = a, b
+                    keep = min(i, j)
+                    text = _join(first.text, second.text)
+                    best = out[keep]
+                    combined = replace(
+                        best,
+                        text=text,
+                        chunk=first.chunk if first.chunk < second.chunk else second.chunk,
+                        chunks=sorted(set(_chunks(first)) | set(_chunks(second))),
+                        heading=first.heading or second.heading,
+                        score=max(a.score, b.score),
+                        rerank_score=(
+                            None
+                            if a.rerank_score is None and b.rerank_score is None
+                            else max(x for x in (a.rerank_score, b.rerank_score) if x is not None)
+                        ),
+                    )
+                    out[keep] = combined
+                    del out[max(i, j)]
+                    merged = True
+                    break
+            if merged:
+                break
+    return out
+
+
+def fit_to_budget(
+    passages: Sequence[Passage], count_tokens: Callable[[str], int], budget_tokens: int
+) -> list[Passage]:
+    """Keep the best-ranked passages whose tokens fit ``budget_tokens``; trim the last one that half-fits."""
+    kept: list[Passage] = []
+    used = 0
+    for p in passages:
+        n = count_tokens(p.text) + 12  # the "[i] (source, page)" label
+        if used + n <= budget_tokens:
+            kept.append(p)
+            used += n
+            continue
+        room = budget_tokens - used - 12
+        if room >= 64:
+            # Trim by the same tokenizer: binary search on the character length that fits.
+            lo, hi = 0, len(p.text)
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if count_tokens(p.text[:mid]) <= room:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            if lo > 0:
+                kept.append(replace(p, text=p.text[:lo].rstrip() + " ..."))
+        break
+    return kept
