@@ -1,0 +1,93 @@
+"""One real UI server for all UI tests: Milvus Lite in tmp, MiniLM, the session Qwen llama.cpp server.
+
+The server runs the same FastAPI app as ``rag ui`` (Gradio at ``/`` and ``/v1``) under uvicorn on a
+free loopback port, with a login, so every test also goes through authentication.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import FIXTURES, REPO, write_config
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["GRADIO_SSR_MODE"] = "False"
+
+USER = "alice"
+PASSWORD = "correct-horse-battery"
+ARTIFACTS = REPO / "test-artifacts" / "ui"
+
+
+@dataclass
+class UIServer:
+    url: str
+    settings: Any
+    pipeline: Any
+    service: Any
+    upload_dir: Path
+    auth: tuple[str, str] = (USER, PASSWORD)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def ui_server(
+    tmp_path_factory: pytest.TempPathFactory, minilm_path: Path, llm_server: str
+) -> Iterator[UIServer]:
+    import uvicorn
+
+    from rag_app.config import load_settings
+    from rag_app.pipeline import build_pipeline
+    from ui.app import build_server
+    from ui.auth import Credentials
+    from ui.uploads import upload_dir
+
+    folder = tmp_path_factory.mktemp("ui")
+    cfg = write_config(
+        folder,
+        llm={"provider": "openai", "base_url": llm_server, "model": "qwen", "max_tokens": 96, "timeout": 60},
+        # The default reranker cannot be installed offline: the UI must show its banner, not fail.
+        reranker={"provider": "flagembedding", "model": "BAAI/bge-reranker-base"},
+        retrieval={"top_k": 3},
+    )
+    settings = load_settings(cfg, env={})
+    pipe = build_pipeline(settings, share_index=True)
+    docs = folder / "docs"
+    shutil.copytree(FIXTURES, docs, ignore=shutil.ignore_patterns("LICENSES.md"))
+    report = pipe.ingest([docs])
+    assert report.added == 3, report.as_dict()
+
+    app = build_server(pipe, Credentials({USER: PASSWORD}))
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, name="ui-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "UI server did not start"
+        time.sleep(0.05)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        yield UIServer(
+            f"http://127.0.0.1:{port}", settings, pipe, app.state.rag_service, upload_dir(settings)
+        )
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        pipe.close()

@@ -1,0 +1,166 @@
+"""The HTTP side against a real server: auth, the OpenAI-compatible endpoint, ingest, documents,
+and the Gradio ``/chat`` API through gradio_client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import norm
+from tests.integration.ui.conftest import PASSWORD, USER, UIServer
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+
+R_QUESTION = "In R, where are new features typically introduced?"
+SQLITE_QUESTION = "How many hits per day can a website using SQLite handle?"
+
+
+def _names(sources: list[dict[str, Any]]) -> list[str]:
+    return [Path(s["source"]).name for s in sources]
+
+
+def test_unauthenticated_requests_are_refused(ui_server: UIServer) -> None:
+    from gradio_client import Client
+
+    url = ui_server.url
+    with httpx.Client(base_url=url, timeout=30) as http:
+        # Gradio: its config, API info and queue need the login (the page itself is the login form).
+        for method, path in [
+            ("GET", "/config"),
+            ("GET", "/gradio_api/info"),
+            ("POST", "/gradio_api/queue/join"),
+            ("POST", "/gradio_api/call/chat"),
+        ]:
+            r = http.request(method, path, json={})
+            assert r.status_code == 401, (path, r.status_code)
+        # /v1: no credentials, a wrong password, a wrong scheme
+        for headers in [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Token " + PASSWORD}]:
+            for method, path in [
+                ("GET", "/v1/documents"),
+                ("GET", "/v1/models"),
+                ("POST", "/v1/chat/completions"),
+            ]:
+                r = http.request(method, path, headers=headers, json={"messages": []})
+                assert r.status_code == 401, (path, headers, r.status_code)
+        r = http.post("/v1/ingest", files={"files": ("x.md", b"# x\nhello")})
+        assert r.status_code == 401
+        assert not list(ui_server.upload_dir.glob("x.md"))
+        # with the same credentials: Basic, Bearer <password>, Bearer <user:password>
+        assert http.get("/v1/models", auth=(USER, "wrong")).status_code == 401
+        assert http.get("/v1/models", auth=(USER, PASSWORD)).status_code == 200
+        assert http.get("/v1/models", headers={"Authorization": f"Bearer {PASSWORD}"}).status_code == 200
+        bearer = {"Authorization": f"Bearer {USER}:{PASSWORD}"}
+        assert http.get("/v1/documents", headers=bearer).status_code == 200
+        # Gradio's login with the same credentials opens its config
+        assert http.post("/login", data={"username": USER, "password": PASSWORD}).status_code == 200
+        assert http.get("/config").status_code == 200
+    with pytest.raises(Exception):  # noqa: B017 - gradio_client raises its own auth errors
+        Client(url, verbose=False)
+
+
+def test_openai_client_non_streaming(ui_server: UIServer) -> None:
+    from openai import OpenAI
+
+    client = OpenAI(base_url=f"{ui_server.url}/v1", api_key=PASSWORD, max_retries=0, timeout=120)
+    assert [m.id for m in client.models.list().data] == ["rag"]
+    resp = client.chat.completions.create(
+        model="rag",
+        messages=[
+            {"role": "system", "content": "You are helpful."},
+            {"role": "user", "content": R_QUESTION},
+        ],
+    )
+    answer = resp.choices[0].message.content or ""
+    assert answer.strip() and resp.choices[0].message.role == "assistant"
+    extra = resp.model_extra or {}
+    sources = extra["sources"]
+    assert "r-faq-2pages.pdf" in _names(sources)
+    assert extra["condensed_query"] is None
+    assert extra["cited"], "the answer must point at at least one passage"
+    cited_text = norm(" ".join(sources[n - 1]["text"] for n in extra["cited"]))
+    assert "r-devel" in cited_text
+    assert extra["reranker"]["applied"] is False  # the default reranker is not installable offline
+
+
+def test_openai_client_streaming_follow_up(ui_server: UIServer) -> None:
+    from openai import OpenAI
+
+    client = OpenAI(base_url=f"{ui_server.url}/v1", api_key=f"{USER}:{PASSWORD}", max_retries=0, timeout=120)
+    stream = client.chat.completions.create(
+        model="rag",
+        stream=True,
+        messages=[
+            {"role": "user", "content": "Which database engine works for low to medium traffic websites?"},
+            {
+                "role": "assistant",
+                "content": "SQLite works great for most low to medium traffic websites [1].",
+            },
+            {"role": "user", "content": "How many hits per day can it handle?"},
+        ],
+    )
+    chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert len(chunks) > 3 and text.strip()
+    last = chunks[-1]
+    assert last.choices[0].finish_reason == "stop"
+    extra = last.model_extra or {}
+    assert "sqlite-whentouse-short.html" in _names(extra["sources"])
+    assert extra["condensed_query"], "a follow-up is condensed into a standalone query"
+    assert any(w in extra["condensed_query"].lower() for w in ("sqlite", "database", "website"))
+
+
+def test_ingest_documents_and_delete_over_http(ui_server: UIServer) -> None:
+    body = b"# Lighthouse log\n\nThe Varnholm lighthouse keeper in 1911 was Edda Sturlusdottir.\n"
+    auth = (USER, PASSWORD)
+    with httpx.Client(base_url=ui_server.url, timeout=120, auth=auth) as http:
+        r = http.post(
+            "/v1/ingest",
+            files=[
+                ("files", ("../../escape/lighthouse.md", body, "text/markdown")),
+                ("files", ("tool.exe", b"MZ" + b"\0" * 10, "application/octet-stream")),
+            ],
+        )
+        assert r.status_code == 200, r.text
+        data = r.json()
+        stored = [Path(p) for p in data["stored"]]
+        assert stored == [ui_server.upload_dir / "lighthouse.md"]  # traversal stripped, inside uploads
+        assert data["rejected"][0]["path"] == "tool.exe" and "not allowed" in data["rejected"][0]["error"]
+        assert data["report"]["added"] == 1 and data["report"]["chunks"] >= 1
+
+        # JSON paths: relative to the upload folder; nothing outside the data directory
+        r = http.post("/v1/ingest", json={"paths": ["lighthouse.md"]})
+        assert r.status_code == 200 and r.json()["report"]["unchanged"] == 1
+        r = http.post("/v1/ingest", json={"paths": ["/etc/hostname", "../../../../etc"]})
+        assert r.status_code == 400
+        assert all("data directory" in x["error"] for x in r.json()["rejected"])
+
+        docs = http.get("/v1/documents").json()["documents"]
+        doc = next(d for d in docs if d["name"] == "lighthouse.md")
+        assert doc["chunks"] >= 1 and doc["complete"]
+        assert {"r-faq-2pages.pdf", "sqlite-whentouse-short.html", "notes.md"} <= {d["name"] for d in docs}
+
+        r = http.delete(f"/v1/documents/{doc['doc_id']}")
+        assert r.status_code == 200 and r.json()["deleted"]["file_removed"] is True
+        assert not (ui_server.upload_dir / "lighthouse.md").exists()
+        assert "lighthouse.md" not in {d["name"] for d in http.get("/v1/documents").json()["documents"]}
+        assert http.delete(f"/v1/documents/{doc['doc_id']}").status_code == 404
+
+
+def test_gradio_client_chat_predict_and_stream(ui_server: UIServer) -> None:
+    from gradio_client import Client
+
+    client = Client(ui_server.url, auth=(USER, PASSWORD), verbose=False)
+    result = client.predict(SQLITE_QUESTION, [], api_name="/chat")
+    assert result["done"] and result["error"] is None and result["answer"].strip()
+    assert _names(result["sources"])[0] == "sqlite-whentouse-short.html"
+
+    job = client.submit(R_QUESTION, [], api_name="/chat")
+    partials = [out["answer"] for out in job]
+    final = job.result()
+    assert len(partials) > 2, "the answer streams"
+    assert final["done"] and final["answer"].strip()
+    assert "r-faq-2pages.pdf" in _names(final["sources"])
+    assert any(p["page"] == 2 for p in final["sources"] if p["source"].endswith(".pdf"))

@@ -1,0 +1,48 @@
+"""The LLM endpoint down: a readable message with the fix in the chat and a 503 on /v1, no traceback."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.integration.ui.conftest import UIServer
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+
+
+def _dead_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"  # closed again: nothing listens there
+
+
+def test_llm_down_is_a_readable_message(ui_server: UIServer) -> None:
+    from rag_app.pipeline import Pipeline
+    from ui.api import add_api
+    from ui.auth import Credentials
+    from ui.service import RagService
+
+    s = ui_server.settings.model_copy(deep=True)
+    s.llm.base_url = _dead_url()
+    s.llm.timeout = 5
+    pipe = Pipeline(s, embedder=ui_server.pipeline.embedder, store=ui_server.pipeline.store)
+    service = RagService(pipe)
+    events = list(service.chat("In R, where are new features typically introduced?"))
+    last = events[-1]
+    assert last.done and last.error is not None
+    message, fix = last.error
+    assert "Traceback" not in message and message.strip()
+    assert fix
+
+    app = FastAPI()
+    add_api(app, service, Credentials())
+    with TestClient(app) as client:
+        r = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "Hello?"}]})
+        body: dict[str, Any] = r.json()
+        assert r.status_code == 503, body
+        assert body["error"]["message"] == message and body["error"]["fix"] == fix

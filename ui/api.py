@@ -1,0 +1,256 @@
+"""The HTTP API next to the Gradio app: OpenAI-compatible chat, ingest, documents, models.
+
+- ``POST /v1/chat/completions``: the last user message is the question, the earlier user and
+  assistant messages the history (follow-ups are condensed). The answer is the assistant message;
+  the passages it was given are in ``sources`` (on the response, or on the final stream chunk),
+  with ``cited`` (1-based numbers) and ``condensed_query``.
+- ``POST /v1/ingest``: multipart files (field ``files``), or JSON ``{"paths": [...]}`` relative
+  to the upload folder (nothing outside the data directory).
+- ``GET /v1/documents``, ``DELETE /v1/documents/{doc_id}``, ``GET /v1/models``.
+
+Authentication (when a login is configured): HTTP Basic, or ``Authorization: Bearer <password>``
+(or ``Bearer <user:password>``) — an OpenAI client's ``api_key``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from ui.auth import Credentials
+from ui.service import ChatEvent, RagService, flatten_content
+from ui.uploads import UploadRejected, resolve_server_path, store_stream
+
+MODEL_ID = "rag"
+
+
+def _error(status: int, message: str, kind: str, fix: str | None = None) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"message": message, "type": kind, "fix": fix, "code": status}}, status_code=status
+    )
+
+
+def _passages(ev: ChatEvent) -> list[dict[str, Any]]:
+    if ev.result is None:
+        return []
+    return [p.as_dict() for p in ev.result.passages]
+
+
+def _rag_fields(ev: ChatEvent) -> dict[str, Any]:
+    result = ev.result
+    return {
+        "sources": _passages(ev),
+        "cited": ev.answer.sources if ev.answer else [],
+        "condensed_query": result.query if result is not None and result.condensed_from is not None else None,
+        "collection": result.collection if result is not None else None,
+        "reranker": result.reranker if result is not None else None,
+    }
+
+
+def build_api(service: RagService, credentials: Credentials) -> APIRouter:
+    def require_auth(request: Request) -> None:
+        if not credentials:
+            return
+        if not credentials.check_header(request.headers.get("authorization")):
+            raise HTTPException(
+                status_code=401,
+                detail="Authentication required: HTTP Basic, or Bearer with the UI password.",
+                headers={"WWW-Authenticate": 'Basic realm="rag"'},
+            )
+
+    router = APIRouter(prefix="/v1", dependencies=[Depends(require_auth)])
+
+    @router.get("/models")
+    def models() -> dict[str, Any]:
+        return {
+            "object": "list",
+            "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "rag-app"}],
+        }
+
+    @router.post("/chat/completions", response_model=None)
+    async def chat_completions(request: Request) -> Any:
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _error(400, "The request body is not JSON.", "invalid_request_error")
+        messages = body.get("messages") if isinstance(body, dict) else None
+        if not isinstance(messages, list) or not messages:
+            return _error(400, "`messages` must be a non-empty list.", "invalid_request_error")
+        last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=None)
+        if last_user is None:
+            return _error(400, "No user message to answer.", "invalid_request_error")
+        question = flatten_content(messages[last_user].get("content")).strip()
+        history = [m for m in messages[:last_user] if m.get("role") in ("user", "assistant")]
+        model = str(body.get("model") or MODEL_ID)
+        top_k = body.get("top_k")
+        top_k = int(top_k) if isinstance(top_k, int) and top_k > 0 else None
+        stream = bool(body.get("stream"))
+        cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+        created = int(time.time())
+        events = service.chat(question, history, top_k=top_k)
+
+        def first_events() -> tuple[list[ChatEvent], ChatEvent | None]:
+            """Run until the first token (or the end), so a dead LLM is an HTTP error, not a stream."""
+            seen: list[ChatEvent] = []
+            for ev in events:
+                seen.append(ev)
+                if ev.done or ev.text:
+                    return seen, ev
+            return seen, None
+
+        seen, head = await run_in_threadpool(first_events)
+        if head is not None and head.error is not None:
+            message, fix = head.error
+            return _error(head.status, message, "rag_error", fix)
+
+        if not stream:
+
+            def rest() -> ChatEvent:
+                last = seen[-1]
+                for ev in events:
+                    last = ev
+                return last
+
+            final = await run_in_threadpool(rest)
+            if final.error is not None:
+                return _error(final.status, final.error[0], "rag_error", final.error[1])
+            return JSONResponse(
+                {
+                    "id": cid,
+                    "object": "chat.completion",
+                    "created": created,
+                    "model": model,
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": final.text},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+                    **_rag_fields(final),
+                }
+            )
+
+        def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+            data = {
+                "id": cid,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                **extra,
+            }
+            return f"data: {json.dumps(data)}\n\n"
+
+        def sse() -> Iterator[str]:
+            yield chunk({"role": "assistant", "content": ""})
+            sent = ""
+            final: ChatEvent | None = None
+            for ev in [*seen, *events]:
+                if ev.text and len(ev.text) > len(sent):
+                    yield chunk({"content": ev.text[len(sent) :]})
+                    sent = ev.text
+                final = ev
+            if final is not None and final.error is not None:
+                message, fix = final.error
+                text = f"\n\n[error] {message}" + (f" Fix: {fix}" if fix else "")
+                yield chunk({"content": text}, "stop", error={"message": message, "fix": fix})
+            elif final is not None:
+                yield chunk({}, "stop", **_rag_fields(final))
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(sse(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+    @router.get("/documents")
+    def documents() -> dict[str, Any]:
+        return {"collection": service.active_collection(), "documents": service.documents()}
+
+    @router.delete("/documents/{doc_id}", response_model=None)
+    def delete_document(doc_id: str) -> Any:
+        doc = service.delete(doc_id)
+        if doc is None:
+            return _error(404, f"No document with id {doc_id}.", "not_found")
+        return {"deleted": doc}
+
+    @router.post("/ingest", response_model=None)
+    async def ingest(request: Request) -> Any:
+        stored: list[Path] = []
+        rejected: list[dict[str, str]] = []
+        ctype = request.headers.get("content-type", "")
+        sync = False
+        if ctype.startswith("multipart/form-data"):
+            form = await request.form()
+            for item in form.getlist("files"):
+                if isinstance(item, str):
+                    continue
+                name = item.filename or "upload"
+                try:
+                    s = await run_in_threadpool(store_stream, item.file, name, service.settings)
+                    stored.append(s.path)
+                except UploadRejected as exc:
+                    rejected.append({"path": name, "error": str(exc)})
+        else:
+            try:
+                body = await request.json()
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                return _error(
+                    400, 'Send multipart `files`, or JSON {"paths": [...]}.', "invalid_request_error"
+                )
+            paths = body.get("paths") if isinstance(body, dict) else None
+            if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+                return _error(400, "`paths` must be a list of strings.", "invalid_request_error")
+            sync = bool(body.get("sync"))
+            for raw in paths:
+                try:
+                    stored.append(resolve_server_path(raw, service.settings))
+                except UploadRejected as exc:
+                    rejected.append({"path": raw, "error": str(exc)})
+        if not stored:
+            return JSONResponse(
+                {"error": {"message": "Nothing to ingest.", "type": "invalid_request_error"},
+                 "rejected": rejected},
+                status_code=400,
+            )  # fmt: skip
+
+        def run() -> dict[str, Any]:
+            last = None
+            for ev in service.ingest(stored) if not sync else _sync(service, stored):
+                last = ev
+            assert last is not None
+            if last.error is not None:
+                return {"error": {"message": last.error[0], "fix": last.error[1]}}
+            return last.report or {}
+
+        report = await run_in_threadpool(run)
+        if "error" in report:
+            return JSONResponse({**report, "rejected": rejected}, status_code=500)
+        return {"stored": [str(p) for p in stored], "rejected": rejected, "report": report}
+
+    return router
+
+
+def _sync(service: RagService, paths: list[Path]) -> Iterator[Any]:
+    from ui.service import IngestEvent
+
+    ev = IngestEvent(total=len(paths))
+    try:
+        with service.write_lock:
+            ev.report = service.pipe.ingest(list(paths), sync=True).as_dict()
+    except Exception as exc:
+        from ui.service import error_text
+
+        ev.error = error_text(exc)
+    yield ev
+
+
+def add_api(app: FastAPI, service: RagService, credentials: Credentials) -> None:
+    app.include_router(build_api(service, credentials))

@@ -1,0 +1,130 @@
+"""HTML/Markdown fragments for the UI (escaped: document text is never trusted as markup)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from rag_app.types import Passage
+
+SNIPPET_CHARS = 220
+
+
+def _lines(text: str) -> str:
+    """Escaped text with line breaks as <br>, no blank lines (keeps a Markdown HTML block intact)."""
+    return "<br>".join(escape(line) for line in text.strip().splitlines())
+
+
+def snippet(text: str, n: int = SNIPPET_CHARS) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= n else flat[:n].rsplit(" ", 1)[0] + " …"
+
+
+def where(p: Passage) -> str:
+    bits = [Path(p.source).name]
+    if p.page is not None:
+        bits.append(f"p. {p.page}")
+    return " · ".join(bits)
+
+
+def scores(p: Passage) -> str:
+    out = f"score {p.score:.3f}"
+    if p.rerank_score is not None:
+        out += f" · rerank {p.rerank_score:.3f}"
+    return out
+
+
+def passage_html(n: int, p: Passage, cited: bool = False) -> str:
+    heading = f'<span class="rag-heading">{escape(p.heading)}</span>' if p.heading else ""
+    mark = ' <span class="rag-cited">cited</span>' if cited else ""
+    return (
+        f'<details class="rag-source"><summary>'
+        f'<span class="rag-n">[{n}]</span> <b>{escape(where(p))}</b>{mark} '
+        f'<span class="rag-score">{escape(scores(p))}</span>'
+        f"{'<br>' + heading if heading else ''}"
+        f'<br><span class="rag-snippet">{escape(snippet(p.text))}</span>'
+        f'</summary><div class="rag-passage">{_lines(p.text)}</div></details>'
+    )
+
+
+def sources_html(passages: list[Passage], cited: list[int] | None = None, title: bool = True) -> str:
+    if not passages:
+        return '<div class="rag-sources"><i>No passages were found for this question.</i></div>'
+    cited_set = set(cited or [])
+    head = f'<div class="rag-sources-title">Sources ({len(passages)})</div>' if title else ""
+    items = "".join(passage_html(i, p, i in cited_set) for i, p in enumerate(passages, 1))
+    return f'<div class="rag-sources">{head}{items}</div>'
+
+
+def error_md(message: str, fix: str | None) -> str:
+    out = f"⚠ **{message}**"
+    if fix:
+        out += f"\n\n**Fix:** {fix}"
+    return out
+
+
+def search_html(result: Any) -> str:
+    rr = result.reranker or {}
+    if rr.get("applied"):
+        note = f"reranked by {escape(str(rr.get('model')))}"
+    else:
+        note = f"not reranked: {escape(str(rr.get('skipped_reason') or 'reranker off'))}"
+    head = (
+        f'<div class="rag-search-head">{len(result.passages)} passages · mode <b>{escape(result.mode)}</b>'
+        f" · collection <code>{escape(result.collection)}</code> · {note}</div>"
+    )
+    if not result.passages:
+        return head + "<p><i>No results.</i></p>"
+    rows = "".join(passage_html(i, p) for i, p in enumerate(result.passages, 1))
+    return f'<div class="rag-sources">{head}{rows}</div>'
+
+
+def when(epoch: Any) -> str:
+    try:
+        t = dt.datetime.fromtimestamp(float(epoch))
+    except (TypeError, ValueError, OSError):
+        return ""
+    return t.strftime("%Y-%m-%d %H:%M")
+
+
+def documents_rows(docs: list[dict[str, Any]]) -> list[list[Any]]:
+    return [
+        [
+            d["name"],
+            d.get("title") or "",
+            d.get("pages") or "",
+            d["chunks"],
+            when(d.get("ingested_at")),
+            "ok" if d.get("complete", True) else "incomplete (re-ingest)",
+        ]
+        for d in docs
+    ]
+
+
+DOC_HEADERS = ["Name", "Title", "Pages", "Chunks", "Ingested", "State"]
+UPLOAD_HEADERS = ["File", "Result", "Chunks"]
+
+
+def progress_html(done: int, total: int, label: str) -> str:
+    pct = 0 if total <= 0 else min(100, round(100 * done / total))
+    return (
+        f'<div class="rag-progress"><div class="rag-progress-label">{escape(label)}</div>'
+        f'<div class="rag-progress-track"><div class="rag-progress-bar" style="width:{pct}%"></div></div>'
+        f"</div>"
+    )
+
+
+def banner_html(kind: str, title: str, detail: str, fix: str | None = None) -> str:
+    fix_html = f'<div class="rag-fix"><b>Fix:</b> {escape(fix)}</div>' if fix else ""
+    return (
+        f'<div class="rag-banner rag-banner-{kind}"><b>{escape(title)}</b> {escape(detail)}{fix_html}</div>'
+    )
+
+
+def checks_rows(checks: list[dict[str, Any]]) -> list[list[Any]]:
+    icon = {"ok": "ok", "warn": "warn", "fail": "FAIL"}
+    return [
+        [c["component"], icon.get(c["status"], c["status"]), c["detail"], c.get("fix") or ""] for c in checks
+    ]

@@ -1,0 +1,254 @@
+"""What the UI and the HTTP API share: the active pipeline, locks, and chat/ingest helpers.
+
+No retrieval logic lives here; it only calls :class:`rag_app.pipeline.Pipeline`.
+
+Concurrency: the local LLM server answers one request at a time well, and the pipeline is not
+made for concurrent generation, so every answer (condense ▸ search ▸ generate) runs under one
+lock: concurrent chats queue. Ingest and delete run under a second lock (one writer at a time).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rag_app.config import Settings
+from rag_app.errors import EndpointUnavailable, RagError
+from rag_app.pipeline import Answer, Pipeline
+from rag_app.types import SearchResult
+
+log = logging.getLogger("rag_app.ui")
+
+Message = dict[str, str]
+
+
+def flatten_content(content: Any) -> str:
+    """Gradio 6 sends message content as a list of parts; OpenAI clients may too."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        if "text" in content:
+            return str(content.get("text") or "")
+        if "content" in content:
+            return flatten_content(content["content"])
+        return ""
+    if isinstance(content, list | tuple):
+        return "".join(flatten_content(part) for part in content)
+    return str(content)
+
+
+def clean_history(history: list[Any] | None) -> list[Message]:
+    """Previous turns as plain ``{"role", "content"}`` dicts (user/assistant only, text only)."""
+    out: list[Message] = []
+    for m in history or []:
+        if isinstance(m, dict):
+            role, content = m.get("role"), m.get("content")
+            meta = m.get("metadata") or {}
+        else:
+            role, content, meta = getattr(m, "role", None), getattr(m, "content", None), {}
+        if role not in ("user", "assistant") or (isinstance(meta, dict) and meta.get("title")):
+            continue
+        text = flatten_content(content).strip()
+        if text:
+            out.append({"role": str(role), "content": text})
+    return out
+
+
+def error_text(exc: BaseException) -> tuple[str, str | None]:
+    """A user-facing (message, fix) for any exception; never a traceback."""
+    if isinstance(exc, RagError):
+        return exc.message, exc.fix
+    log.exception("unexpected error in the UI", exc_info=exc)
+    return f"Unexpected error ({type(exc).__name__}): {exc}", "See the server log for details."
+
+
+@dataclass
+class ChatEvent:
+    """One step of a streamed answer: ``text`` so far, then ``done`` with the answer and sources."""
+
+    text: str
+    result: SearchResult | None = None
+    answer: Answer | None = None
+    done: bool = False
+    error: tuple[str, str | None] | None = None
+    status: int = 200  # HTTP status for the API: 503 when the LLM (or another endpoint) is down
+
+
+@dataclass
+class IngestEvent:
+    total: int = 0
+    done: int = 0
+    files: list[dict[str, Any]] = field(default_factory=list)
+    report: dict[str, Any] | None = None
+    error: tuple[str, str | None] | None = None
+
+
+class _QueueProgress:
+    def __init__(self, event: IngestEvent, changed: threading.Event) -> None:
+        self.event = event
+        self.changed = changed
+
+    def start(self, files: int) -> None:
+        self.event.total = files
+        self.changed.set()
+
+    def file_done(self, path: Path, status: str, chunks: int) -> None:
+        self.event.done += 1
+        self.event.files.append({"path": str(path), "status": status, "chunks": chunks})
+        self.changed.set()
+
+    def finish(self) -> None:
+        self.changed.set()
+
+
+class RagService:
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipe = pipeline
+        self.base_settings = pipeline.settings
+        self.answer_lock = threading.Lock()
+        self.write_lock = threading.Lock()
+        self._pipelines: dict[str, Pipeline] = {}
+
+    @property
+    def settings(self) -> Settings:
+        return self.pipe.settings
+
+    # -- collections -------------------------------------------------------------------------
+    def collections(self) -> list[dict[str, Any]]:
+        out = []
+        for info in self.pipe.store.collections():
+            out.append(
+                {
+                    "name": info.name,
+                    "embedder": info.embedder,
+                    "dimension": info.dimension,
+                    "chunks": info.chunks,
+                    "documents": info.documents,
+                    "fingerprint": info.fingerprint,
+                }
+            )
+        return out
+
+    def active_collection(self) -> str:
+        try:
+            return self.pipe.collection
+        except Exception as exc:  # the embedder may fail to load: say so, do not crash
+            return f"(unavailable: {error_text(exc)[0]})"
+
+    def use_collection(self, name: str) -> str:
+        """Switch the app (UI and API) to an existing collection, with the embedder that built it."""
+        if name == self.active_collection():
+            return name
+        if name in self._pipelines:
+            self.pipe = self._pipelines[name]
+            return name
+        info = next((c for c in self.pipe.store.collections() if c.name == name), None)
+        if info is None:
+            raise RagError(f"Collection {name!r} does not exist.", fix="Pick one from the list.")
+        fp = info.fingerprint
+        if not fp:
+            raise RagError(f"Collection {name!r} was not built by rag (no embedder fingerprint).")
+        s = self.base_settings.model_copy(deep=True)
+        s.milvus.collection = name
+        emb = s.embedder
+        emb.provider = fp.get("provider", emb.provider)
+        emb.model = fp.get("model", emb.model)
+        emb.normalize = bool(fp.get("normalize", emb.normalize))
+        emb.query_prefix = fp.get("query_prefix", "")
+        emb.passage_prefix = fp.get("passage_prefix", "")
+        if "pooling" in fp:
+            emb.pooling = fp["pooling"]
+        emb.quantize = fp.get("quantize", "none")
+        current = self.pipe
+        pipe = Pipeline(s, store=current.store, llm=current.llm, share_index=current.share_index)
+        pipe.store.open(name, pipe.embedder.fingerprint, create=False)  # checks the fingerprint
+        self._pipelines.setdefault(self.active_collection(), current)
+        self._pipelines[name] = pipe
+        self.pipe = pipe
+        return name
+
+    # -- chat ----------------------------------------------------------------------------------
+    def chat(
+        self, question: str, history: list[Any] | None = None, top_k: int | None = None
+    ) -> Iterator[ChatEvent]:
+        """Stream an answer; errors come back as an event, never as an exception."""
+        question = (question or "").strip()
+        if not question:
+            yield ChatEvent("", done=True, error=("Type a question first.", None))
+            return
+        turns = clean_history(history)
+        with self.answer_lock:
+            pipe = self.pipe
+            text = ""
+            result: SearchResult | None = None
+            try:
+                result, tokens = pipe.answer(question, top_k=top_k, history=turns or None)
+                yield ChatEvent("", result=result)
+                for tok in tokens:
+                    text += tok
+                    yield ChatEvent(text, result=result)
+            except Exception as exc:
+                status = 503 if isinstance(exc, EndpointUnavailable) else 500
+                yield ChatEvent(text, result=result, done=True, error=error_text(exc), status=status)
+                return
+        answer = Answer.from_text(question, text, result)
+        yield ChatEvent(text, result=result, answer=answer, done=True)
+
+    def search(self, query: str, top_k: int | None, mode: str | None, rerank: bool = True) -> SearchResult:
+        return self.pipe.search(query, top_k=top_k, mode=mode, rerank=rerank)
+
+    # -- documents -------------------------------------------------------------------------------
+    def documents(self) -> list[dict[str, Any]]:
+        return self.pipe.documents()
+
+    def delete(self, doc_id: str) -> dict[str, Any] | None:
+        from ui.uploads import remove_upload
+
+        with self.write_lock:
+            doc = next((d for d in self.pipe.documents() if d["doc_id"] == doc_id), None)
+            if doc is None:
+                return None
+            self.pipe.delete_document(doc_id)
+            doc["file_removed"] = remove_upload(doc["source"], self.settings)
+            return doc
+
+    def ingest(self, paths: list[Path]) -> Iterator[IngestEvent]:
+        """Ingest in a worker thread; yields the progress as files finish, then the report."""
+        event = IngestEvent(total=len(paths))
+        changed = threading.Event()
+        box: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                with self.write_lock:
+                    report = self.pipe.ingest(list(paths), progress=_QueueProgress(event, changed))
+                box["report"] = report.as_dict()
+            except Exception as exc:
+                box["error"] = error_text(exc)
+            finally:
+                changed.set()
+
+        worker = threading.Thread(target=work, name="ui-ingest", daemon=True)
+        worker.start()
+        last = -1
+        while worker.is_alive():
+            changed.wait(0.5)
+            changed.clear()
+            if event.done != last:
+                last = event.done
+                yield event
+        worker.join()
+        event.report = box.get("report")
+        event.error = box.get("error")
+        yield event
+
+
+def now() -> float:
+    return time.time()

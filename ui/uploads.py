@@ -1,0 +1,137 @@
+"""Uploaded files: type and size checks, safe names, stored under ``data_dir/ui.upload_dir``.
+
+Files land in one flat folder, so ``rag ingest data/uploads`` (or a re-ingest from the UI) finds
+them again. A name is reduced to its last path component and a conservative character set; it can
+never point outside the upload folder. Uploading a file with the same name replaces the earlier
+upload (the new version of that document), atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from rag_app.config import Settings
+
+_UNSAFE = re.compile(r"[^\w.\- ()+,]+", re.UNICODE)
+
+
+class UploadRejected(ValueError):
+    """A file refused before ingest (type, size, name); the message is shown to the user."""
+
+
+@dataclass
+class Stored:
+    name: str  # the name the user gave
+    path: Path  # where it was stored
+
+
+def upload_dir(settings: Settings) -> Path:
+    folder = Path(settings.ui.upload_dir)
+    if not folder.is_absolute():
+        folder = settings.data_dir / folder
+    folder = folder.resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def safe_name(name: str) -> str:
+    """The last component of ``name`` with only safe characters; never empty, never a dot-file."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = unicodedata.normalize("NFC", base).replace("\x00", "")
+    base = _UNSAFE.sub("_", base).strip(" .")
+    base = re.sub(r"_+", "_", base)
+    if not base or base in (".", ".."):
+        base = "upload"
+    if len(base) > 150:
+        stem, ext = os.path.splitext(base)
+        base = stem[: 150 - len(ext)] + ext
+    return base
+
+
+def check_type(name: str, settings: Settings) -> str:
+    ext = Path(name).suffix.lower()
+    allowed = [e.lower() if e.startswith(".") else "." + e.lower() for e in settings.ui.allowed_types]
+    if ext not in allowed:
+        raise UploadRejected(f"type {ext or '(none)'} not allowed (allowed: {', '.join(allowed)})")
+    return ext
+
+
+def max_bytes(settings: Settings) -> int:
+    return int(settings.ui.max_upload_mb * 1024 * 1024)
+
+
+def inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def store_stream(src: BinaryIO, name: str, settings: Settings) -> Stored:
+    """Copy ``src`` into the upload folder under a safe version of ``name``; checks type and size."""
+    clean = safe_name(name)
+    check_type(clean, settings)
+    limit = max_bytes(settings)
+    folder = upload_dir(settings)
+    target = folder / clean
+    if not inside(target, folder) or target.is_symlink():
+        raise UploadRejected("unsafe file name")
+    fd, tmp = tempfile.mkstemp(prefix=".upload-", dir=folder)
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while True:
+                block = src.read(1 << 20)
+                if not block:
+                    break
+                size += len(block)
+                if size > limit:
+                    raise UploadRejected(f"larger than the {settings.ui.max_upload_mb:g} MB limit")
+                out.write(block)
+        if size == 0:
+            raise UploadRejected("empty file")
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Stored(name, target)
+
+
+def store_file(path: str | Path, name: str | None, settings: Settings) -> Stored:
+    """Store a file Gradio saved in its temp folder (``name``: the user's original name)."""
+    src = Path(path)
+    display = name or src.name
+    if src.stat().st_size > max_bytes(settings):
+        raise UploadRejected(f"larger than the {settings.ui.max_upload_mb:g} MB limit")
+    with src.open("rb") as fh:
+        return store_stream(fh, display, settings)
+
+
+def resolve_server_path(raw: str, settings: Settings) -> Path:
+    """A path given to the ingest API: relative to the upload folder; must stay inside data_dir."""
+    folder = upload_dir(settings)
+    p = Path(raw)
+    p = (p if p.is_absolute() else folder / p).resolve()
+    data = settings.data_dir.resolve()
+    if not inside(p, data):
+        raise UploadRejected(f"{raw}: only paths inside the data directory ({data}) can be ingested")
+    if not p.exists():
+        raise UploadRejected(f"{raw}: not found")
+    return p
+
+
+def remove_upload(source: str, settings: Settings) -> bool:
+    """Delete an uploaded file (only inside the upload folder); True when something was removed."""
+    folder = upload_dir(settings)
+    p = Path(source)
+    if p.is_file() and not p.is_symlink() and inside(p, folder):
+        p.unlink()
+        return True
+    return False
