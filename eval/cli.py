@@ -2,9 +2,248 @@
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import click
 
 
-@click.group(invoke_without_command=False)
+def _settings(ctx: click.Context) -> Any:
+    obj = ctx.find_root().obj
+    if obj is not None and hasattr(obj, "settings"):
+        return obj.settings
+    from rag_app.config import load_settings
+
+    return load_settings()
+
+
+def _offline_env() -> None:
+    os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
+    os.environ.setdefault(
+        "TIKTOKEN_CACHE_DIR", os.path.join(os.path.expanduser("~"), ".cache", "rag-app", "tiktoken")
+    )
+
+
+@contextmanager
+def _progress(enabled: bool, label: str = "eval") -> Iterator[Any]:
+    """A rich progress bar (one task per phase) on a terminal; plain lines otherwise."""
+    if not enabled:
+        yield None
+        return
+    if not sys.stderr.isatty():
+
+        def plain(phase: str, done: int, total: int, msg: str) -> None:
+            click.echo(f"[{phase} {done}/{total}] {msg}", err=True)
+
+        yield plain
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[msg]}"),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    tasks: dict[str, Any] = {}
+
+    def update(phase: str, done: int, total: int, msg: str) -> None:
+        if phase not in tasks:
+            tasks[phase] = bar.add_task(f"{label}: {phase}", total=total, msg="")
+        bar.update(tasks[phase], completed=done, total=total, msg=msg[:60])
+
+    with bar:
+        yield update
+
+
+def _print_summary(summary: dict[str, Any], run_dir: Any) -> None:
+    from eval.stats import fmt_agg
+
+    click.echo(f"Evaluated {summary['questions']} questions in {summary['seconds']} s -> {run_dir}")
+    judge = summary.get("judge")
+    if judge:
+        click.echo(
+            f"Judge {judge['model']}: {judge['calls']} calls, {judge['failed_calls']} failed, {judge['seconds']} s"
+        )
+    for name, agg in summary["metrics"].items():
+        extra = f", {agg['not_applicable']} n/a" if agg.get("not_applicable") else ""
+        reasons = agg.get("failure_reasons") or {}
+        why = f" [{', '.join(f'{k}: {v}' for k, v in reasons.items())}]" if reasons else ""
+        click.echo(f"  {name:26} {fmt_agg(agg)}{why}{extra}")
+    click.echo(f"Report: {run_dir / 'report.md'}")
+
+
+class _EvalGroup(click.Group):
+    """``rag eval DATASET ...`` runs the hidden ``run`` command; ``rag eval compare ...`` etc. as usual."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_EvalGroup)
 def eval_group() -> None:
-    """Evaluate answers and retrieval (Ragas + retrieval metrics), compare embedders."""
+    """Evaluate answers and retrieval (Ragas + retrieval metrics), compare embedders.
+
+    \b
+    rag eval DATASET [--out DIR] [--json] [--limit N] [--no-ragas]
+    rag eval compare DATASET --embedders A,B
+    rag eval generate DOCS --n N
+    rag eval selftest
+    """
+
+
+@eval_group.command("run", hidden=True)
+@click.argument("dataset", type=click.Path())
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Reports folder (default eval.out_dir).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print summary.json to stdout.")
+@click.option("--limit", type=int, default=None, help="Only the first N questions.")
+@click.option("--no-ragas", is_flag=True, help="Retrieval metrics only (no judge LLM).")
+@click.option("--metrics", default=None, help="Comma list, e.g. faithfulness,context_recall (default: all).")
+@click.option("--run", "run_name", default=None, help="Run folder name (default: a UTC timestamp).")
+@click.option("--no-cache", is_flag=True, help="Ignore cached answers and judgments.")
+@click.pass_context
+def run_cmd(
+    ctx: click.Context,
+    dataset: str,
+    out: str | None,
+    as_json: bool,
+    limit: int | None,
+    no_ragas: bool,
+    metrics: str | None,
+    run_name: str | None,
+    no_cache: bool,
+) -> None:
+    """Run the pipeline on every question of DATASET and score it (rag eval DATASET)."""
+    _offline_env()
+    from eval.ragas_metrics import parse_metrics
+    from eval.runner import run_eval
+
+    settings = _settings(ctx)
+    chosen = parse_metrics(metrics, ragas=not no_ragas)
+    with _progress(not as_json) as progress:
+        result = run_eval(
+            settings, dataset, out_dir=out, limit=limit, metrics=chosen, run_name=run_name,
+            progress=progress, use_cache=not no_cache,
+        )  # fmt: skip
+    if as_json:
+        click.echo(json.dumps(result.summary, indent=2, ensure_ascii=False))
+    else:
+        _print_summary(result.summary, result.run_dir)
+
+
+@eval_group.command("compare")
+@click.argument("dataset", type=click.Path())
+@click.option(
+    "--embedders",
+    required=True,
+    help="Comma list: provider:model, a model id, or a YAML file with embedder:.",
+)
+@click.option(
+    "--docs",
+    type=click.Path(exists=True),
+    default=None,
+    help="Documents (default: docs/ beside the dataset).",
+)
+@click.option("--ragas", is_flag=True, help="Also answer and judge with Ragas (slow with a local judge).")
+@click.option("--metrics", default=None, help="With --ragas: comma list of metrics.")
+@click.option(
+    "--mode",
+    type=click.Choice(["dense", "sparse", "hybrid"]),
+    default="dense",
+    show_default=True,
+    help="Search mode for the retrieval metrics (dense isolates the embedder).",
+)
+@click.option("--rerank", is_flag=True, help="Rerank as configured (default off: compare embedders alone).")
+@click.option("--rebuild", is_flag=True, help="Drop and re-ingest each collection (fresh ingest times).")
+@click.option("--limit", type=int, default=None)
+@click.option("--out", type=click.Path(file_okay=False), default=None)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def compare_cmd(
+    ctx: click.Context, dataset: str, embedders: str, docs: str | None, ragas: bool, metrics: str | None,
+    mode: str, rerank: bool, rebuild: bool, limit: int | None, out: str | None, as_json: bool,
+) -> None:  # fmt: skip
+    """Compare embedders on the same documents and questions (quality, latency, size, memory)."""
+    _offline_env()
+    from eval.compare import run_compare
+    from eval.ragas_metrics import parse_metrics
+
+    settings = _settings(ctx)
+    specs = [s.strip() for s in embedders.split(",") if s.strip()]
+    if len(specs) < 1:
+        raise click.UsageError("--embedders needs at least one embedder.")
+    chosen = parse_metrics(metrics, ragas=True) if ragas else []
+    with _progress(not as_json, "compare") as progress:
+        result = run_compare(
+            settings, dataset, specs, docs=docs, metrics=chosen, mode=mode, rerank=rerank,
+            rebuild=rebuild, limit=limit, out_dir=out, progress=progress,
+        )  # fmt: skip
+    if as_json:
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    from eval.compare import render_text
+
+    click.echo(render_text(result))
+
+
+@eval_group.command("generate")
+@click.argument("docs", type=click.Path(exists=True))
+@click.option("--n", "n", type=int, required=True, help="Questions to draft.")
+@click.option("--seed", type=int, default=None, help="Chunk sampling seed (default eval.seed).")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="JSONL file (default: stdout).")
+@click.pass_context
+def generate_cmd(ctx: click.Context, docs: str, n: int, seed: int | None, out: str | None) -> None:
+    """Draft a synthetic test set (question, reference answer, reference context) from DOCS."""
+    from eval.generate import generate_testset
+
+    settings = _settings(ctx)
+    seed = settings.eval.seed if seed is None else seed
+    rows, report = generate_testset(settings, docs, n, seed, progress=lambda msg: click.echo(msg, err=True))
+    if out:
+        from eval.dataset import write_dataset
+
+        write_dataset(rows, out)
+        click.echo(
+            f"Wrote {len(rows)} synthetic rows to {out} ({report}). Review them before trusting scores.",
+            err=True,
+        )
+    else:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        click.echo(report, err=True)
+
+
+@eval_group.command("selftest")
+@click.option("--metrics", default=None, help="Comma list of LLM metrics (default: all four).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def selftest_cmd(ctx: click.Context, metrics: str | None, as_json: bool) -> None:
+    """Planted good/bad pairs: does the configured judge rank the good case above the bad one?"""
+    _offline_env()
+    from eval.selftest import render_selftest, run_selftest
+
+    settings = _settings(ctx)
+    chosen = [m.strip() for m in metrics.split(",")] if metrics else None
+    with _progress(not as_json, "selftest") as progress:
+        result = run_selftest(settings, metrics=chosen, progress=progress)
+    if as_json:
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_selftest(result))
+    sys.exit(0 if result["errors"] == 0 else 1)

@@ -1,0 +1,149 @@
+"""``rag eval generate DOCS --n N``: draft a synthetic test set from the user's documents.
+
+Ragas' own test-set generator needs tiktoken's BPE download (fails offline), so this is a small
+generator over our loaders and chunker: the chunks of every supported file are listed in a fixed
+order, ``N`` are sampled with ``random.Random(seed)`` (skipping fragments shorter than 40 words),
+and the configured LLM writes one question and its answer from each chunk at temperature 0, with
+a JSON schema where the endpoint supports it. Each row keeps the chunk as ``reference_contexts``
+and is marked ``"synthetic": true``: review the rows before trusting scores computed on them.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from rag_app.config import Settings
+from rag_app.errors import RagError
+
+MIN_WORDS = 40
+
+PROMPT = """You write exam questions about a document.
+
+Passage (from {source}):
+\"\"\"
+{text}
+\"\"\"
+
+Write ONE question that this passage answers on its own, as a user of these documents would ask it
+(do not mention "the passage" or "the text"), and its answer taken only from the passage, in one
+or two sentences. Reply as JSON: {{"question": "...", "answer": "..."}}"""
+
+
+class QA(BaseModel):
+    question: str
+    answer: str
+
+
+def document_chunks(docs: str | Path, settings: Settings) -> list[dict[str, Any]]:
+    """Every chunk of every supported file under ``docs``, in a stable order."""
+    from ingest.chunker import Chunker
+    from ingest.loaders import load, supported
+
+    root = Path(docs)
+    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file() and supported(p))
+    chunker = Chunker(settings.chunking.chunk_size, settings.chunking.chunk_overlap, lambda t: t.split())
+    out: list[dict[str, Any]] = []
+    for f in files:
+        try:
+            doc = load(f, f.read_bytes())
+        except Exception:  # an unreadable file is skipped here; `rag ingest` reports it
+            continue
+        for c in chunker.split(doc):
+            out.append({"source": str(f.relative_to(root) if root.is_dir() else f.name), "page": c.page,
+                        "heading": c.heading, "text": c.text})  # fmt: skip
+    return out
+
+
+def sample_chunks(chunks: list[dict[str, Any]], n: int, seed: int) -> list[dict[str, Any]]:
+    pool = [c for c in chunks if len(c["text"].split()) >= MIN_WORDS]
+    rng = random.Random(seed)
+    return rng.sample(pool, min(n, len(pool)))
+
+
+def generate_testset(
+    settings: Settings,
+    docs: str | Path,
+    n: int,
+    seed: int,
+    progress: Callable[[str], None] | None = None,
+    llm: Any = None,
+) -> tuple[list[dict[str, Any]], str]:
+    if n < 1:
+        raise RagError("--n must be at least 1.")
+    chunks = document_chunks(docs, settings)
+    picked = sample_chunks(chunks, n, seed)
+    if not picked:
+        raise RagError(
+            f"No usable text in {docs} (need chunks of at least {MIN_WORDS} words).",
+            fix="Point at a folder of supported documents (pdf, docx, html, md, txt...).",
+        )
+    own = llm is None
+    if own:
+        from rag_app.components.llm import build_llm
+
+        cfg = settings.llm.model_copy(update={"temperature": 0.0, "max_tokens": 256})
+        llm = build_llm(settings.model_copy(update={"llm": cfg}))
+    rows: list[dict[str, Any]] = []
+    failed = 0
+    schema_ok = True
+    try:
+        for i, chunk in enumerate(picked):
+            messages = [
+                {"role": "user", "content": PROMPT.format(source=chunk["source"], text=chunk["text"])}
+            ]
+            qa = None
+            for use_schema in [True, False] if schema_ok else [False]:
+                fmt: dict[str, Any] = (
+                    {"type": "json_schema", "json_schema": {"name": "QA", "schema": QA.model_json_schema()}}
+                    if use_schema
+                    else {"type": "json_object"}
+                )
+                try:
+                    text = llm.complete(messages, response_format=fmt, temperature=0.0)
+                except RagError:
+                    if use_schema:
+                        schema_ok = False  # the endpoint rejects json_schema: JSON mode from now on
+                        continue
+                    raise
+                from eval.judge import extract_json
+
+                try:
+                    qa = QA.model_validate_json(extract_json(text))
+                except ValueError:
+                    qa = None
+                break
+            if qa is None or len(qa.question.strip()) < 8 or not qa.answer.strip():
+                failed += 1
+                if progress:
+                    progress(f"[{i + 1}/{len(picked)}] skipped: the LLM's reply was not a usable question")
+                continue
+            rows.append(
+                {
+                    "id": f"syn-{seed}-{i + 1}",
+                    "user_input": qa.question.strip(),
+                    "reference": qa.answer.strip(),
+                    "reference_contexts": [chunk["text"]],
+                    "source": chunk["source"],
+                    "synthetic": True,
+                }
+            )
+            if progress:
+                progress(f"[{i + 1}/{len(picked)}] {qa.question.strip()[:80]}")
+    finally:
+        if own:
+            llm.close()
+    report = (
+        f"{len(rows)} questions from {len(chunks)} chunks (seed {seed}); {failed} skipped; "
+        f"model {settings.llm.model}"
+    )
+    return rows, report
+
+
+def dumps(rows: list[dict[str, Any]]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)

@@ -1,0 +1,295 @@
+"""The judge: an OpenAI-compatible endpoint configured by ``judge:`` (default: the answering LLM).
+
+Ragas 0.4's metric collections call ``llm.agenerate(prompt, ResponseModel)``. :class:`JudgeLLM`
+implements that with the plain ``openai`` client so that
+
+- with ``judge.structured_output: true`` the request carries the response model's JSON schema
+  (``response_format={"type": "json_schema", ...}``): llama.cpp's server (and vLLM, OpenAI)
+  constrain decoding to it, so even a 0.5B judge returns parseable verdicts;
+  otherwise JSON mode (``{"type": "json_object"}``) and a tolerant parser;
+- every failure is classified (``timeout``, ``parse_error``, ``endpoint_error``) and surfaces
+  as an exception that the scorer counts, never as a silent 0;
+- nothing ever defaults to api.openai.com: the endpoint is always explicit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from rag_app.config import LLMSettings, Settings, secret
+from rag_app.errors import ConfigError, RagError
+
+os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
+
+T = TypeVar("T", bound=BaseModel)
+
+
+class JudgeFailure(RagError):
+    """One judge call failed; ``reason`` is a short category for the report."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def judge_llm_settings(settings: Settings) -> LLMSettings:
+    """The judge's endpoint as LLM settings: ``judge:`` keys, unset ones taken from ``llm:``."""
+    j, llm = settings.judge, settings.llm
+    provider = j.provider or llm.provider
+    model = j.model or llm.model
+    base_url = j.base_url
+    if base_url is None and provider == llm.provider and j.model in (None, llm.model):
+        base_url = llm.base_url
+    if provider == "openai" and not base_url and not secret(j.api_key_env):
+        raise ConfigError(
+            "judge.provider is 'openai' but neither judge.base_url nor an API key is set.",
+            fix=f"Set judge.base_url (e.g. http://127.0.0.1:8080/v1) or export {j.api_key_env}.",
+        )
+    return LLMSettings(
+        provider=provider,
+        model=model,
+        base_url=base_url,
+        api_key_env=j.api_key_env,
+        temperature=j.temperature,
+        max_tokens=j.max_tokens,
+        timeout=j.timeout,
+        context_window=max(llm.context_window, 4096),
+        threads=llm.threads,
+        startup_timeout=llm.startup_timeout,
+    )
+
+
+@dataclass
+class JudgeEndpoint:
+    base_url: str
+    model: str
+    api_key: str
+    settings: Any  # JudgeSettings
+    _owner: Any = None  # a ChatLLM whose local server we may have started
+
+    @property
+    def label(self) -> str:
+        return self.model
+
+    def close(self) -> None:
+        if self._owner is not None:
+            self._owner.close()
+            self._owner = None
+
+
+def open_judge(settings: Settings) -> JudgeEndpoint:
+    """Resolve (and for ``local``, start or reuse) the judge's endpoint."""
+    cfg = judge_llm_settings(settings)
+    key = secret(cfg.api_key_env) or "not-needed"
+    if cfg.provider == "local":
+        from rag_app.components.llm import build_llm
+
+        chat = build_llm(settings.model_copy(update={"llm": cfg}))
+        return JudgeEndpoint(chat.base_url, chat.model, key, settings.judge, chat)
+    return JudgeEndpoint(cfg.base_url or "https://api.openai.com/v1", cfg.model, key, settings.judge)
+
+
+_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
+
+
+def extract_json(text: str) -> str:
+    """The JSON object in a reply that may be fenced or chatty."""
+    m = _FENCE.search(text)
+    if m:
+        text = m.group(1)
+    start = text.find("{")
+    if start < 0:
+        return text.strip()
+    try:
+        _, end = json.JSONDecoder().raw_decode(text[start:])
+        return text[start : start + end]
+    except ValueError:
+        return text[start:].strip()
+
+
+@dataclass
+class CallStats:
+    calls: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    by_reason: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, seconds: float, reason: str | None = None) -> None:
+        with self.lock:
+            self.calls += 1
+            self.seconds += seconds
+            if reason:
+                self.failed += 1
+                self.by_reason[reason] = self.by_reason.get(reason, 0) + 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "calls": self.calls,
+            "failed_calls": self.failed,
+            "seconds": round(self.seconds, 2),
+            "failures": dict(self.by_reason),
+        }
+
+
+def _ragas_base() -> type:
+    from ragas.llms.base import InstructorBaseRagasLLM
+
+    return InstructorBaseRagasLLM
+
+
+def make_judge_llm(endpoint: JudgeEndpoint, stats: CallStats | None = None) -> Any:
+    """A ragas ``InstructorBaseRagasLLM`` over the judge endpoint (see module doc)."""
+    base = _ragas_base()
+    cfg = endpoint.settings
+
+    class JudgeLLM(base):  # type: ignore[misc, valid-type]
+        def __init__(self) -> None:
+            self.endpoint = endpoint
+            self.model = endpoint.model
+            self.structured = bool(cfg.structured_output)
+            self.stats = stats or CallStats()
+            self._clients: dict[int, Any] = {}
+
+        def _client(self) -> Any:
+            # One AsyncOpenAI per event loop (the CLI runs one loop; tests may run several).
+            from openai import AsyncOpenAI
+
+            loop = asyncio.get_running_loop()
+            client = self._clients.get(id(loop))
+            if client is None:
+                client = AsyncOpenAI(
+                    base_url=endpoint.base_url, api_key=endpoint.api_key, timeout=cfg.timeout, max_retries=0
+                )
+                self._clients = {id(loop): client}
+            return client
+
+        def request(self, prompt: str, response_model: type[BaseModel]) -> dict[str, Any]:
+            schema = response_model.model_json_schema()
+            if self.structured:
+                fmt: dict[str, Any] = {
+                    "type": "json_schema",
+                    "json_schema": {"name": response_model.__name__, "schema": schema, "strict": True},
+                }
+                messages = [{"role": "user", "content": prompt}]
+            else:
+                fmt = {"type": "json_object"}
+                messages = [
+                    {
+                        "role": "system",
+                        "content": "Reply with one JSON object that matches this JSON schema, nothing else:\n"
+                        + json.dumps(schema),
+                    },
+                    {"role": "user", "content": prompt},
+                ]
+            return {
+                "model": endpoint.model,
+                "messages": messages,
+                "temperature": cfg.temperature,
+                "max_tokens": cfg.max_tokens,
+                "response_format": fmt,
+            }
+
+        async def agenerate(self, prompt: str, response_model: type[T]) -> T:
+            import openai
+
+            t = time.perf_counter()
+            try:
+                resp = await self._client().chat.completions.create(**self.request(prompt, response_model))
+            except openai.APITimeoutError as exc:
+                self.stats.add(time.perf_counter() - t, "timeout")
+                raise JudgeFailure("timeout", f"judge call timed out after {cfg.timeout:g} s") from exc
+            except openai.OpenAIError as exc:
+                self.stats.add(time.perf_counter() - t, "endpoint_error")
+                raise JudgeFailure("endpoint_error", f"judge endpoint error: {exc}") from exc
+            content = (resp.choices[0].message.content or "") if resp.choices else ""
+            finish = resp.choices[0].finish_reason if resp.choices else None
+            try:
+                out = response_model.model_validate_json(extract_json(content))
+            except (ValidationError, ValueError) as exc:
+                reason = "truncated" if finish == "length" else "parse_error"
+                self.stats.add(time.perf_counter() - t, reason)
+                snippet = " ".join(content.split())[:160]
+                raise JudgeFailure(
+                    reason, f"judge reply did not match {response_model.__name__} ({reason}): {snippet!r}"
+                ) from exc
+            self.stats.add(time.perf_counter() - t)
+            return out
+
+        def generate(self, prompt: str, response_model: type[T]) -> T:
+            return asyncio.run(self.agenerate(prompt, response_model))
+
+    return JudgeLLM()
+
+
+def make_ragas_embeddings(embedder: Any) -> Any:
+    """Our :class:`~rag_app.components.embedders.Embedder` as a ragas ``BaseRagasEmbedding``."""
+    from ragas.embeddings.base import BaseRagasEmbedding
+
+    class LocalEmbeddings(BaseRagasEmbedding):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embedder = embedder
+
+        def embed_text(self, text: str, **kwargs: Any) -> list[float]:
+            return list(self.embedder.embed_query(text))
+
+        def embed_texts(self, texts: list[str], **kwargs: Any) -> list[list[float]]:
+            return [self.embed_text(t) for t in texts]
+
+        async def aembed_text(self, text: str, **kwargs: Any) -> list[float]:
+            return await asyncio.to_thread(self.embed_text, text)
+
+        async def aembed_texts(self, texts: list[str], **kwargs: Any) -> list[list[float]]:
+            return await asyncio.to_thread(self.embed_texts, texts)
+
+    return LocalEmbeddings()
+
+
+class JudgmentCache:
+    """Successful judgments, keyed by (sample inputs, metric, judge model), appended as JSONL.
+
+    Failed judgments are not cached: a re-run retries them. ``path=None`` disables caching.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.data: dict[str, dict[str, Any]] = {}
+        self.lock = threading.Lock()
+        if path is not None and path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                try:
+                    row = json.loads(line)
+                    self.data[row["key"]] = row
+                except (ValueError, KeyError, TypeError):
+                    continue  # a line cut by an interrupted write
+
+    @staticmethod
+    def key(metric: str, judge: str, inputs: dict[str, Any], extra: dict[str, Any] | None = None) -> str:
+        blob = json.dumps(
+            {"metric": metric, "judge": judge, "inputs": inputs, **(extra or {})}, sort_keys=True
+        )
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        return self.data.get(key)
+
+    def put(self, key: str, row: dict[str, Any]) -> None:
+        row = {"key": key, **row}
+        with self.lock:
+            self.data[key] = row
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self.path.open("a", encoding="utf-8") as f:
+                    f.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -1,0 +1,339 @@
+"""``rag eval DATASET``: run the real pipeline on every question, then score it.
+
+Phase 1 (answers): for each row, retrieval for the retrieval metrics (top max(k), with the
+configured mode and reranker) and the full answer (condense ▸ retrieve ▸ rerank ▸ LLM), with the
+passages the LLM saw and latency per stage. Answers are cached by (question, pipeline config) so
+an interrupted run resumes without re-asking.
+
+Phase 2 (judgments): Ragas metrics via :class:`eval.ragas_metrics.Scorer`, cached by (sample,
+metric, judge model). Then ``results.jsonl``, ``summary.json``, ``report.md`` and plots.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from eval.dataset import Sample, docs_folder_for, load_dataset
+from eval.retrieval import question_scores
+from eval.stats import aggregate, percentile
+from rag_app.config import Settings
+from rag_app.errors import CollectionNotFound, RagError
+
+os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
+
+ProgressFn = Callable[[str, int, int, str], None]  # phase, done, total, message
+
+
+@dataclass
+class RunOutput:
+    run_dir: Path
+    summary: dict[str, Any]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def pipeline_fingerprint(pipe: Any) -> dict[str, Any]:
+    s: Settings = pipe.settings
+    return {
+        "collection": pipe.collection,
+        "embedder": pipe.embedder.fingerprint,
+        "llm": {"provider": s.llm.provider, "model": s.llm.model, "base_url": s.llm.base_url,
+                "temperature": s.llm.temperature, "max_tokens": s.llm.max_tokens},
+        "retrieval": s.retrieval.model_dump(mode="json"),
+        "reranker": {"provider": s.reranker.provider, "model": s.reranker.model},
+    }  # fmt: skip
+
+
+class AnswerCache:
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.data: dict[str, dict[str, Any]] = {}
+        self.lock = threading.Lock()
+        if path is not None and path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                try:
+                    row = json.loads(line)
+                    self.data[row["key"]] = row["answer"]
+                except (ValueError, KeyError, TypeError):
+                    continue
+
+    @staticmethod
+    def key(question: str, fingerprint: dict[str, Any], ks: list[int]) -> str:
+        blob = json.dumps({"q": question, "fp": fingerprint, "k": ks}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        return self.data.get(key)
+
+    def put(self, key: str, answer: dict[str, Any]) -> None:
+        with self.lock:
+            self.data[key] = answer
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self.path.open("a", encoding="utf-8") as f:
+                    f.write(json.dumps({"key": key, "answer": answer}, ensure_ascii=False) + "\n")
+
+
+def answer_sample(pipe: Any, sample: Sample, ks: list[int]) -> dict[str, Any]:
+    """Run the real pipeline on one question."""
+    from rag_app.pipeline import Answer
+
+    depth = max([*ks, pipe.settings.retrieval.top_k])
+    t0 = time.perf_counter()
+    ranked = pipe.search(sample.user_input, top_k=depth)
+    t1 = time.perf_counter()
+    result, tokens = pipe.answer(sample.user_input)
+    text = "".join(tokens)
+    total = time.perf_counter() - t1
+    answer = Answer.from_text(sample.user_input, text, result)
+    timings = {k: round(v * 1000, 1) for k, v in result.timings.items()}
+    timings["total"] = round(total * 1000, 1)
+    return {
+        "response": text.strip(),
+        "retrieved_contexts": [p.text for p in result.passages],
+        "sources": [
+            {
+                "source": p.source,
+                "page": p.page,
+                "chunk": p.chunk,
+                "score": round(p.score, 6),
+                "rerank_score": None if p.rerank_score is None else round(p.rerank_score, 6),
+            }
+            for p in result.passages
+        ],
+        "ranked_contexts": [p.text for p in ranked.passages],
+        "ranked_sources": [p.source for p in ranked.passages],
+        "cited": answer.sources,
+        "timings_ms": timings,
+        "retrieval_ms": round((t1 - t0) * 1000, 1),
+    }
+
+
+def _run_name() -> str:
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+
+
+def judge_endpoint_for(settings: Settings, metrics: list[str]) -> Any:
+    from eval.ragas_metrics import LLM_METRICS
+
+    if not any(m in LLM_METRICS for m in metrics):
+        return None
+    from eval.judge import open_judge
+
+    return open_judge(settings)
+
+
+def build_scorer(
+    settings: Settings, pipe: Any, metrics: list[str], cache_dir: Path | None, endpoint: Any
+) -> Any:
+    from eval.judge import JudgmentCache, make_ragas_embeddings
+    from eval.ragas_metrics import Scorer
+
+    cache = JudgmentCache(cache_dir / "judgments.jsonl" if cache_dir else None)
+    embeddings = make_ragas_embeddings(pipe.embedder) if "answer_relevancy" in metrics else None
+    strictness = int(os.environ.get("RAG_EVAL_STRICTNESS", "3"))
+    return Scorer(metrics, endpoint, embeddings=embeddings, cache=cache, strictness=strictness)
+
+
+def evaluate_pipeline(
+    pipe: Any,
+    samples: list[Sample],
+    metrics: list[str],
+    ks: list[int],
+    cache_dir: Path | None,
+    progress: ProgressFn | None = None,
+    endpoint: Any = None,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Answer and score ``samples`` with ``pipe``; returns (rows, judge call stats)."""
+    settings: Settings = pipe.settings
+    fp = pipeline_fingerprint(pipe)
+    answers = AnswerCache(cache_dir / "answers.jsonl" if cache_dir else None)
+    rows: list[dict[str, Any]] = []
+    for i, sample in enumerate(samples):
+        key = AnswerCache.key(sample.user_input, fp, ks)
+        cached = answers.get(key)
+        if cached is None:
+            try:
+                cached = answer_sample(pipe, sample, ks)
+            except RagError:
+                raise
+            except Exception as exc:  # one broken question must not sink the run; it is reported
+                cached = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+            if "error" not in cached:
+                answers.put(key, cached)
+            was_cached = False
+        else:
+            was_cached = True
+        row: dict[str, Any] = {**sample.as_dict(), **cached, "answer_cached": was_cached}
+        if sample.reference_contexts and "ranked_contexts" in cached:
+            row["retrieval"] = question_scores(cached["ranked_contexts"], sample.reference_contexts, ks)
+        rows.append(row)
+        if progress:
+            progress("answer", i + 1, len(samples), sample.id)
+    judge_stats: dict[str, Any] = {}
+    if metrics:
+        own_endpoint = endpoint is None
+        endpoint = endpoint or judge_endpoint_for(settings, metrics)
+        try:
+            scorer = build_scorer(settings, pipe, metrics, cache_dir, endpoint)
+            todo = [r for r in rows if "error" not in r]
+            total = len(todo) * len(metrics)
+            done = [0]
+
+            def on_done(i: int, name: str, j: Any) -> None:
+                done[0] += 1
+                if progress:
+                    mark = "failed: " + str(j.error) if j.error else ("cached" if j.cached else "ok")
+                    progress("judge", done[0], total, f"{todo[i]['id']} {name} {mark}")
+
+            results = scorer.run(todo, on_done)
+            for row, res in zip(todo, results, strict=True):
+                row["ragas"] = {name: j.as_dict() for name, j in res.items()}
+            if endpoint is not None:
+                judge_stats = {"model": scorer.judge_label, **scorer.stats.as_dict()}
+                judge_stats["base_url"] = endpoint.base_url
+                judge_stats["structured_output"] = bool(endpoint.settings.structured_output)
+        finally:
+            if own_endpoint and endpoint is not None:
+                endpoint.close()
+    return rows, judge_stats
+
+
+def summarize(
+    rows: list[dict[str, Any]], metrics: list[str], ks: list[int], resamples: int, seed: int
+) -> dict[str, Any]:
+    """Per-metric aggregates (mean, bootstrap 95% CI, n, failures, not applicable) and latency."""
+    out: dict[str, Any] = {}
+    ret_keys = [f"recall@{k}" for k in ks] + ["mrr@10", "ndcg@10"]
+    with_refs = [r for r in rows if r.get("retrieval")]
+    for key in ret_keys:
+        agg = aggregate([r["retrieval"][key] for r in with_refs], [], resamples, seed)
+        agg["not_applicable"] = len(rows) - len(with_refs)
+        agg["kind"] = "retrieval"
+        out[key] = agg
+    for name in metrics:
+        values, failures, skipped = [], [], 0
+        for r in rows:
+            j = (r.get("ragas") or {}).get(name)
+            if j is None:
+                if "error" in r:
+                    failures.append("answer_error")
+                continue
+            if j.get("skipped"):
+                skipped += 1
+            elif j.get("error"):
+                failures.append(j["error"])
+            else:
+                values.append(j["value"])
+        agg = aggregate(values, failures, resamples, seed)
+        agg["not_applicable"] = skipped
+        from eval.ragas_metrics import LLM_METRICS
+
+        agg["kind"] = "ragas" if name in LLM_METRICS else "ragas-nonllm"
+        out[name] = agg
+    return out
+
+
+def latency_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    stages: dict[str, list[float]] = {}
+    for r in rows:
+        for k, v in (r.get("timings_ms") or {}).items():
+            stages.setdefault(k, []).append(float(v))
+    return {
+        k: {"p50": percentile(v, 50), "p95": percentile(v, 95), "mean": sum(v) / len(v), "n": len(v)}
+        for k, v in stages.items()
+    }
+
+
+def run_eval(
+    settings: Settings,
+    dataset: str | Path,
+    out_dir: str | Path | None = None,
+    limit: int | None = None,
+    metrics: list[str] | None = None,
+    run_name: str | None = None,
+    progress: ProgressFn | None = None,
+    use_cache: bool = True,
+    pipeline: Any = None,
+) -> RunOutput:
+    from eval.ragas_metrics import ALL_METRICS
+
+    samples = load_dataset(dataset, limit=limit)
+    metrics = list(ALL_METRICS) if metrics is None else metrics
+    ks = sorted(set(settings.eval.k))
+    base = Path(out_dir) if out_dir else settings.resolve(settings.eval.out_dir)
+    run_dir = base / (run_name or _run_name())
+    run_dir.mkdir(parents=True, exist_ok=True)
+    cache_dir = base / ".cache" if use_cache else None
+    own = pipeline is None
+    if own:
+        from rag_app.pipeline import build_pipeline
+
+        pipeline = build_pipeline(settings)
+    try:
+        _check_collection(pipeline, dataset)
+        t0 = time.perf_counter()
+        rows, judge_stats = evaluate_pipeline(pipeline, samples, metrics, ks, cache_dir, progress)
+        seconds = time.perf_counter() - t0
+        summary = {
+            "run": run_dir.name,
+            "dataset": str(dataset),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "questions": len(samples),
+            "synthetic_questions": sum(1 for s in samples if s.synthetic),
+            "answer_errors": sum(1 for r in rows if "error" in r),
+            "seconds": round(seconds, 1),
+            "config": {
+                "collection": pipeline.collection,
+                "embedder": f"{settings.embedder.provider}:{settings.embedder.model}",
+                "llm": f"{settings.llm.provider}:{settings.llm.model}",
+                "retrieval_mode": settings.retrieval.mode,
+                "top_k": settings.retrieval.top_k,
+                "reranker": rows[0].get("reranker") if rows else None,
+                "reranker_config": f"{settings.reranker.provider}:{settings.reranker.model}",
+            },
+            "judge": judge_stats or None,
+            "metrics": summarize(rows, metrics, ks, settings.eval.bootstrap, settings.eval.seed),
+            "latency_ms": latency_summary(rows),
+            "bootstrap": {"resamples": settings.eval.bootstrap, "seed": settings.eval.seed, "level": 0.95},
+            "versions": _versions(),
+        }
+    finally:
+        if own:
+            pipeline.close()
+    from eval.report import write_run_report
+
+    write_run_report(run_dir, rows, summary)
+    return RunOutput(run_dir, summary, rows)
+
+
+def _check_collection(pipe: Any, dataset: str | Path) -> None:
+    name = pipe.collection
+    if pipe.store.exists(name) and pipe.store.count(name) > 0:
+        return
+    docs = docs_folder_for(dataset)
+    hint = f"rag ingest {docs}" if docs else "rag ingest PATH  (the documents the dataset was written for)"
+    raise CollectionNotFound(
+        f"The collection {name} for the configured embedder is missing or empty; nothing to evaluate.",
+        fix=f"Ingest the dataset's documents first: {hint}",
+    )
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in ("ragas", "rag-app"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "?"
+    return out
