@@ -149,6 +149,34 @@ def _walk(path: Path, report: IngestReport) -> Iterator[Path]:
                 yield Path(root) / name
 
 
+def cjk_share(text: str) -> float:
+    """Share of CJK ideographs/kana/hangul among the letters of ``text``."""
+    cjk = letters = 0
+    for ch in text:
+        if ch.isalpha():
+            letters += 1
+            if "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af":
+                cjk += 1
+    return cjk / letters if letters else 0.0
+
+
+def detect_analyzer(files: list[Path], sample: int = 5) -> str:
+    """``jieba`` when the first documents to be ingested are mostly Chinese (or Japanese/Korean), else ``standard``.
+
+    Reads at most ``sample`` supported files (2 MB each); an unreadable file just does not count.
+    """
+    texts = []
+    for path in [f for f in files if supported(f)][:sample]:
+        try:
+            with path.open("rb") as fh:
+                data = fh.read(2 * 1024 * 1024)
+            doc = load(path, data)
+        except Exception:  # detection only: the ingest itself reports the file's error
+            continue
+        texts.append(" ".join(s.text for s in doc.sections)[:20000])
+    return "jieba" if texts and cjk_share(" ".join(texts)) > 0.3 else "standard"
+
+
 def _under(source: str, roots: list[Path]) -> bool:
     src = Path(source)
     return any(src == r or r in src.parents for r in roots)
@@ -170,7 +198,14 @@ def ingest_paths(
     settings = pipeline.settings
     embedder = pipeline.embedder
     store = pipeline.store
-    report.collection = collection = pipeline.open_collection(create=True)
+    roots = [Path(p).expanduser() for p in paths]
+    files: list[Path] = []
+    for root in roots:
+        files.extend(_walk(root, report))
+    analyzer: str = settings.retrieval.analyzer
+    if analyzer == "auto" and not store.exists(pipeline.collection):
+        analyzer = detect_analyzer(files)
+    report.collection = collection = pipeline.open_collection(create=True, analyzer=analyzer)
     prefix_tokens = (
         embedder.count_tokens(settings.embedder.passage_prefix) if settings.embedder.passage_prefix else 0
     )
@@ -185,10 +220,6 @@ def ingest_paths(
             on_file(path, status)
         bar.file_done(path, status, chunks)
 
-    roots = [Path(p).expanduser() for p in paths]
-    files: list[Path] = []
-    for root in roots:
-        files.extend(_walk(root, report))
     stored = store.documents(collection)
     bar.start(len(files))
 

@@ -28,6 +28,9 @@ def _quiet_libraries() -> None:
     os.environ.setdefault("TQDM_DISABLE", "1")
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
     warnings.filterwarnings("ignore")
+    import logging
+
+    logging.getLogger("jieba").setLevel(logging.WARNING)  # its dictionary-loading chatter
 
 
 def _err(text: str) -> None:
@@ -173,6 +176,34 @@ def ingest(obj: Ctx, paths: tuple[str, ...], as_json: bool, sync: bool, if_new: 
     sys.exit(report.exit_code)
 
 
+def _filter_options(f: F) -> F:
+    f = click.option(
+        "--doc", "docs", multiple=True, metavar="DOC_ID", help="Only this document id (repeatable)."
+    )(f)
+    f = click.option(
+        "--type",
+        "types",
+        multiple=True,
+        metavar="EXT",
+        help="Only files of this type, e.g. pdf (repeatable).",
+    )(f)
+    f = click.option(
+        "--source",
+        "sources",
+        multiple=True,
+        metavar="GLOB",
+        help="Only sources matching this path glob, e.g. 'docs/*.pdf' (repeatable).",
+    )(f)
+    return f
+
+
+def _filters(sources: tuple[str, ...], types: tuple[str, ...], docs: tuple[str, ...]) -> Any:
+    from rag_app.retriever import SearchFilters
+
+    filters = SearchFilters(list(sources), list(types), list(docs))
+    return filters or None
+
+
 def _read_queries(path: str) -> list[str]:
     out = []
     for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
@@ -201,6 +232,7 @@ def _read_queries(path: str) -> list[str]:
     type=click.Path(exists=True, dir_okay=False),
     help="File of questions (JSONL with 'question', or one per line).",
 )
+@_filter_options
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def search(
@@ -210,15 +242,19 @@ def search(
     mode: str | None,
     no_rerank: bool,
     queries: str | None,
+    sources: tuple[str, ...],
+    types: tuple[str, ...],
+    docs: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Show the ranked passages for a question, with their scores."""
     if not question and not queries:
         raise click.UsageError("Give a QUESTION or --queries FILE.")
     questions = _read_queries(queries) if queries else [str(question)]
+    filters = _filters(sources, types, docs)
     with _pipeline(obj) as pipe:
         for q in questions:
-            result = pipe.search(q, top_k=top_k, mode=mode, rerank=not no_rerank)
+            result = pipe.search(q, top_k=top_k, mode=mode, rerank=not no_rerank, filters=filters)
             if q is questions[0] and not no_rerank:
                 _warn_reranker(pipe, as_json)
             if as_json:
@@ -255,12 +291,21 @@ def _print_sources(answer: Any) -> None:
             click.echo(f"  [{n}] {_where(p)}")
 
 
-def _stream_answer(pipe: Any, question: str, as_json: bool) -> Any:
+def _stream_answer(
+    pipe: Any,
+    question: str,
+    as_json: bool,
+    history: list[dict[str, str]] | None = None,
+    filters: Any = None,
+    indent: int | None = 2,
+) -> Any:
     from rag_app.pipeline import Answer
 
-    result, tokens = pipe.answer(question)
+    result, tokens = pipe.answer(question, history=history, filters=filters)
     if not as_json:
         _warn_reranker(pipe, as_json)
+        if result.condensed_from is not None and result.query != question:
+            click.echo(f"(searched for: {result.query})\n", nl=False)
     parts = []
     for token in tokens:
         parts.append(token)
@@ -269,7 +314,7 @@ def _stream_answer(pipe: Any, question: str, as_json: bool) -> Any:
     text = "".join(parts)
     answer = Answer.from_text(question, text, result)
     if as_json:
-        click.echo(json.dumps(answer.as_dict(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(answer.as_dict(), ensure_ascii=False, indent=indent))
     else:
         click.echo()
         _print_sources(answer)
@@ -278,36 +323,64 @@ def _stream_answer(pipe: Any, question: str, as_json: bool) -> Any:
 
 @cli.command()
 @click.argument("question")
+@_filter_options
 @click.option("--json", "as_json", is_flag=True, help="Print the answer and sources as one JSON object.")
 @click.pass_obj
-def ask(obj: Ctx, question: str, as_json: bool) -> None:
+def ask(
+    obj: Ctx,
+    question: str,
+    sources: tuple[str, ...],
+    types: tuple[str, ...],
+    docs: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """Answer a question from your documents, citing numbered sources."""
     with _pipeline(obj) as pipe:
         if as_json:
             _warn_reranker(pipe, as_json)
-        _stream_answer(pipe, question, as_json)
+        _stream_answer(pipe, question, as_json, filters=_filters(sources, types, docs))
 
 
 @cli.command()
+@_filter_options
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Read one question per line from stdin, print one ask-JSON object per answer (with condensed_query).",
+)
 @click.pass_obj
-def chat(obj: Ctx) -> None:
-    """Interactive terminal chat over your documents (Ctrl-D or /quit to leave).
+def chat(
+    obj: Ctx, sources: tuple[str, ...], types: tuple[str, ...], docs: tuple[str, ...], as_json: bool
+) -> None:
+    """Interactive terminal chat over your documents (Ctrl-D or /quit to leave; /new forgets the history).
 
-    While it runs, other rag commands (e.g. `rag ingest`) share its Milvus Lite index.
+    Follow-up questions are rewritten with the conversation into a standalone query before the
+    search (retrieval.condense); the rewritten query is shown. While it runs, other rag commands
+    (e.g. `rag ingest`) share its Milvus Lite index.
     """
+    filters = _filters(sources, types, docs)
+    history: list[dict[str, str]] = []
     with _pipeline(obj, share_index=True) as pipe:
         name = pipe.open_collection(create=False)
-        info = pipe.store.info(name)
-        click.echo(
-            f"Chatting with {info.documents} documents ({info.chunks} chunks) in {name}.\n"
-            "Ask a question; /quit to leave."
-        )
-        _warn_reranker(pipe, False)
-        click.echo("Starting the LLM...", err=True)
+        if not as_json:
+            info = pipe.store.info(name)
+            click.echo(
+                f"Chatting with {info.documents} documents ({info.chunks} chunks) in {name}.\n"
+                "Ask a question; /new starts over, /quit leaves."
+            )
+            _warn_reranker(pipe, False)
+            click.echo("Starting the LLM...", err=True)
         _ = pipe.llm
         while True:
             try:
-                question = input("\nYou: ").strip()
+                if as_json:
+                    raw = sys.stdin.readline()
+                    if raw == "":  # end of input
+                        break
+                    question = raw.strip()
+                else:
+                    question = input("\nYou: ").strip()
             except (EOFError, KeyboardInterrupt):
                 click.echo()
                 break
@@ -315,11 +388,24 @@ def chat(obj: Ctx) -> None:
                 continue
             if question in ("/quit", "/exit", "/q"):
                 break
-            click.echo("Assistant: ", nl=False)
+            if question == "/new":
+                history.clear()
+                if not as_json:
+                    click.echo("(new conversation)")
+                continue
+            if not as_json:
+                click.echo("Assistant: ", nl=False)
             try:
-                _stream_answer(pipe, question, False)
+                answer = _stream_answer(
+                    pipe, question, as_json, history=history, filters=filters, indent=None
+                )
             except RagError as exc:
-                _err(f"\nError: {exc}")
+                if as_json:
+                    click.echo(json.dumps({"question": question, "error": exc.message, "fix": exc.fix}))
+                else:
+                    _err(f"\nError: {exc}")
+                continue
+            history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
 
 
 @cli.command()

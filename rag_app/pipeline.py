@@ -23,7 +23,13 @@ from rag_app.components.llm import ChatLLM, build_llm
 from rag_app.components.rerankers import Reranker, RerankerStatus, build_reranker
 from rag_app.components.resolve import offline_env
 from rag_app.config import Settings, secret
-from rag_app.prompts import build_condense_messages, build_messages, clean_condensed
+from rag_app.prompts import (
+    build_condense_messages,
+    build_messages,
+    clean_condensed,
+    expand_with_history,
+    usable_rewrite,
+)
 from rag_app.retriever import SearchFilters, assemble, fit_to_budget
 from rag_app.store import MilvusStore, collection_name
 from rag_app.types import Passage, SearchResult
@@ -107,10 +113,17 @@ class Pipeline:
             self.settings.milvus.collection_prefix, self.embedder.model_name, self.embedder.fingerprint_id
         )
 
-    def open_collection(self, create: bool = False) -> str:
-        """Check (or create) the collection for the configured embedder and return its name."""
+    def open_collection(self, create: bool = False, analyzer: str | None = None) -> str:
+        """Check (or create) the collection for the configured embedder and return its name.
+
+        ``analyzer`` (standard | jieba) is the BM25 tokenizer of a collection created now.
+        """
         name = self.collection
-        self.store.open(name, self.embedder.fingerprint, create=create)
+        if analyzer in (None, "auto"):
+            analyzer = (
+                "standard" if self.settings.retrieval.analyzer == "auto" else self.settings.retrieval.analyzer
+            )
+        self.store.open(name, self.embedder.fingerprint, create=create, analyzer=analyzer)
         return name
 
     @property
@@ -212,6 +225,8 @@ class Pipeline:
         """The follow-up ``question`` rewritten by the LLM into a standalone query.
 
         The question itself on a first turn (no history) or with ``retrieval.condense: false``.
+        A rewrite that drops most of the question's own terms, or changes nothing, is not trusted:
+        the query is then the question followed by the previous user question.
         """
         cfg = self.settings.retrieval
         turns = [m for m in (history or []) if m.get("role") in ("user", "assistant") and m.get("content")]
@@ -219,7 +234,11 @@ class Pipeline:
             return question
         recent = turns[-2 * cfg.history_turns :]
         text = self.llm.complete(build_condense_messages(question, recent), max_tokens=96, temperature=0.0)
-        return clean_condensed(text, question)
+        rewrite = clean_condensed(text, question)
+        if usable_rewrite(rewrite, question):
+            return rewrite
+        # The model echoed, answered or changed the question: the previous question supplies the subject.
+        return expand_with_history(question, recent)
 
     def context(self, result: SearchResult) -> list[Passage]:
         """The passages the LLM will see: merged, de-duplicated, fitted to its context window."""

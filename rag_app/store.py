@@ -225,6 +225,11 @@ class MilvusStore:
     def exists(self, name: str) -> bool:
         return bool(self.client.has_collection(name))
 
+    def analyzer(self, name: str) -> str:
+        """The BM25 tokenizer the collection was created with (standard | jieba)."""
+        props = self.client.describe_collection(name).get("properties") or {}
+        return str(props.get("rag.analyzer") or "standard")
+
     def fingerprint(self, name: str) -> dict[str, Any]:
         props = self.client.describe_collection(name).get("properties") or {}
         raw = props.get(FP_KEY)
@@ -271,11 +276,15 @@ class MilvusStore:
         dense_index = "FLAT" if self.is_lite else "AUTOINDEX"
         index.add_index(field_name="dense", index_type=dense_index, metric_type=metric)
         index.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
-        properties = {FP_KEY: json.dumps(fingerprint, sort_keys=True), "rag.schema": SCHEMA_VERSION}
+        properties = {
+            FP_KEY: json.dumps(fingerprint, sort_keys=True),
+            "rag.schema": SCHEMA_VERSION,
+            "rag.analyzer": analyzer,
+        }
         self.client.create_collection(name, schema=schema, index_params=index, properties=properties)
         self._loaded.add(name)
 
-    def open(self, name: str, fingerprint: dict[str, Any], create: bool) -> bool:
+    def open(self, name: str, fingerprint: dict[str, Any], create: bool, analyzer: str = "standard") -> bool:
         """Check the collection was built by this embedder; create it if allowed. Returns True if created."""
         if not self.exists(name):
             if not create:
@@ -283,7 +292,7 @@ class MilvusStore:
                     f"No collection '{name}' yet for embedder {fingerprint.get('model')}.",
                     fix="Ingest documents with this embedder first: `rag ingest PATH`.",
                 )
-            self.create(name, fingerprint)
+            self.create(name, fingerprint, analyzer=analyzer)
             return True
         props = self.client.describe_collection(name).get("properties") or {}
         if props.get(FP_KEY) and props.get("rag.schema") != SCHEMA_VERSION:

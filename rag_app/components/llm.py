@@ -69,10 +69,8 @@ class ChatLLM:
             stream = self.client.chat.completions.create(
                 model=self.model,
                 messages=messages,  # type: ignore[arg-type]
-                temperature=self.cfg.temperature,
-                max_tokens=self.cfg.max_tokens,
                 stream=True,
-                **kwargs,
+                **{"temperature": self.cfg.temperature, "max_tokens": self.cfg.max_tokens, **kwargs},
             )
             chunk: Any
             for chunk in stream:
