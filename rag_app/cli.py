@@ -212,10 +212,11 @@ def _read_queries(path: str) -> list[str]:
             continue
         if line.startswith("{"):
             try:
-                out.append(str(json.loads(line)["question"]))
-            except (ValueError, KeyError) as exc:
+                row = json.loads(line)
+                out.append(str(row["question"] if "question" in row else row["user_input"]))
+            except (ValueError, KeyError, TypeError) as exc:
                 raise RagError(
-                    f"{path}:{n}: expected a JSON object with a 'question' field ({exc})."
+                    f"{path}:{n}: expected a JSON object with a 'question' (or 'user_input') field ({exc})."
                 ) from exc
         else:
             out.append(line)

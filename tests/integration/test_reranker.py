@@ -38,6 +38,14 @@ def test_reranker_rescores_and_reorders(
     direct = pipe.reranker.score(result.query, [p.text for p in result.passages])  # type: ignore[union-attr]
     assert direct == pytest.approx(scores, abs=1e-5)
 
+    # First-stage scores stay beside the rerank scores.
+    assert all(isinstance(p.score, float) for p in result.passages)
+    # A score threshold drops what the cross-encoder rates below it (the middle score here).
+    pipe.settings.retrieval.min_rerank_score = scores[1]
+    kept = pipe.search("Who can write to SQLite at the same time?", top_k=3)
+    assert [p.rerank_score for p in kept.passages] == pytest.approx(scores[:2], abs=1e-5)
+    pipe.settings.retrieval.min_rerank_score = None
+
     skipped = pipe.search("Who can write to SQLite at the same time?", top_k=3, rerank=False)
     assert skipped.reranker["applied"] is False and "no-rerank" in skipped.reranker["skipped_reason"]
     assert all(p.rerank_score is None for p in skipped.passages)
