@@ -117,6 +117,13 @@ def eval_group() -> None:
 @click.option("--metrics", default=None, help="Comma list, e.g. faithfulness,context_recall (default: all).")
 @click.option("--run", "run_name", default=None, help="Run folder name (default: a UTC timestamp).")
 @click.option("--no-cache", is_flag=True, help="Ignore cached answers and judgments.")
+@click.option(
+    "--strictness",
+    type=click.IntRange(1, 10),
+    default=3,
+    show_default=True,
+    help="answer_relevancy: questions the judge generates back per answer (1 call each).",
+)
 @click.pass_context
 def run_cmd(
     ctx: click.Context,
@@ -128,6 +135,7 @@ def run_cmd(
     metrics: str | None,
     run_name: str | None,
     no_cache: bool,
+    strictness: int,
 ) -> None:
     """Run the pipeline on every question of DATASET and score it (rag eval DATASET)."""
     _offline_env()
@@ -139,7 +147,7 @@ def run_cmd(
     with _progress(not as_json) as progress:
         result = run_eval(
             settings, dataset, out_dir=out, limit=limit, metrics=chosen, run_name=run_name,
-            progress=progress, use_cache=not no_cache,
+            progress=progress, use_cache=not no_cache, strictness=strictness,
         )  # fmt: skip
     if as_json:
         click.echo(json.dumps(result.summary, indent=2, ensure_ascii=False))
@@ -231,9 +239,13 @@ def generate_cmd(ctx: click.Context, docs: str, n: int, seed: int | None, out: s
 
 @eval_group.command("selftest")
 @click.option("--metrics", default=None, help="Comma list of LLM metrics (default: all four).")
+@click.option("--pairs", type=int, default=None, help="Pairs per metric (default: all, 2).")
+@click.option("--strictness", type=click.IntRange(1, 10), default=3, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def selftest_cmd(ctx: click.Context, metrics: str | None, as_json: bool) -> None:
+def selftest_cmd(
+    ctx: click.Context, metrics: str | None, pairs: int | None, strictness: int, as_json: bool
+) -> None:
     """Planted good/bad pairs: does the configured judge rank the good case above the bad one?"""
     _offline_env()
     from eval.selftest import render_selftest, run_selftest
@@ -241,7 +253,7 @@ def selftest_cmd(ctx: click.Context, metrics: str | None, as_json: bool) -> None
     settings = _settings(ctx)
     chosen = [m.strip() for m in metrics.split(",")] if metrics else None
     with _progress(not as_json, "selftest") as progress:
-        result = run_selftest(settings, metrics=chosen, progress=progress)
+        result = run_selftest(settings, metrics=chosen, progress=progress, pairs=pairs, strictness=strictness)
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:

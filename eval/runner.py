@@ -132,14 +132,18 @@ def judge_endpoint_for(settings: Settings, metrics: list[str]) -> Any:
 
 
 def build_scorer(
-    settings: Settings, pipe: Any, metrics: list[str], cache_dir: Path | None, endpoint: Any
+    settings: Settings,
+    pipe: Any,
+    metrics: list[str],
+    cache_dir: Path | None,
+    endpoint: Any,
+    strictness: int = 3,
 ) -> Any:
     from eval.judge import JudgmentCache, make_ragas_embeddings
     from eval.ragas_metrics import Scorer
 
     cache = JudgmentCache(cache_dir / "judgments.jsonl" if cache_dir else None)
     embeddings = make_ragas_embeddings(pipe.embedder) if "answer_relevancy" in metrics else None
-    strictness = int(os.environ.get("RAG_EVAL_STRICTNESS", "3"))
     return Scorer(metrics, endpoint, embeddings=embeddings, cache=cache, strictness=strictness)
 
 
@@ -151,6 +155,7 @@ def evaluate_pipeline(
     cache_dir: Path | None,
     progress: ProgressFn | None = None,
     endpoint: Any = None,
+    strictness: int = 3,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Answer and score ``samples`` with ``pipe``; returns (rows, judge call stats)."""
     settings: Settings = pipe.settings
@@ -183,7 +188,7 @@ def evaluate_pipeline(
         own_endpoint = endpoint is None
         endpoint = endpoint or judge_endpoint_for(settings, metrics)
         try:
-            scorer = build_scorer(settings, pipe, metrics, cache_dir, endpoint)
+            scorer = build_scorer(settings, pipe, metrics, cache_dir, endpoint, strictness)
             todo = [r for r in rows if "error" not in r]
             total = len(todo) * len(metrics)
             done = [0]
@@ -263,6 +268,7 @@ def run_eval(
     progress: ProgressFn | None = None,
     use_cache: bool = True,
     pipeline: Any = None,
+    strictness: int = 3,
 ) -> RunOutput:
     from eval.ragas_metrics import ALL_METRICS
 
@@ -281,7 +287,9 @@ def run_eval(
     try:
         _check_collection(pipeline, dataset)
         t0 = time.perf_counter()
-        rows, judge_stats = evaluate_pipeline(pipeline, samples, metrics, ks, cache_dir, progress)
+        rows, judge_stats = evaluate_pipeline(
+            pipeline, samples, metrics, ks, cache_dir, progress, strictness=strictness
+        )
         seconds = time.perf_counter() - t0
         summary = {
             "run": run_dir.name,

@@ -99,6 +99,7 @@ def run_selftest(
     progress: Any = None,
     embedder: Any = None,
     pairs: int | None = None,
+    strictness: int = 3,
 ) -> dict[str, Any]:
     from eval.judge import make_ragas_embeddings, open_judge
     from eval.ragas_metrics import LLM_METRICS, Scorer
@@ -125,7 +126,7 @@ def run_selftest(
         results: dict[int, Any] = {}
         done = [0]
         for name, idxs in per_metric_rows.items():
-            scorer = Scorer([name], endpoint, embeddings=embeddings, strictness=settings_strictness())
+            scorer = Scorer([name], endpoint, embeddings=embeddings, strictness=strictness)
 
             def on_done(k: int, metric: str, j: Any, idxs: list[int] = idxs) -> None:
                 done[0] += 1
@@ -177,12 +178,6 @@ def run_selftest(
     report["passed"] = total - errors
     report["total"] = total
     return report
-
-
-def settings_strictness() -> int:
-    import os
-
-    return int(os.environ.get("RAG_EVAL_STRICTNESS", "3"))
 
 
 def render_selftest(report: dict[str, Any]) -> str:

@@ -6,7 +6,7 @@ import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -47,7 +47,7 @@ class HashEmbedder:
     """Deterministic bag-of-words vectors (no model)."""
 
     dimension = 16
-    fingerprint = {"provider": "fake", "model": "hash", "dimension": 16}
+    fingerprint: ClassVar[dict[str, Any]] = {"provider": "fake", "model": "hash", "dimension": 16}
 
     def embed_query(self, text: str) -> list[float]:
         vec = [0.0] * 16

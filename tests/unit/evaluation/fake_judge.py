@@ -8,6 +8,7 @@ timeout; ``BADCASE`` -> integer verdicts 0 (otherwise 1).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -57,10 +58,8 @@ class FakeJudge:
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(data)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             def do_GET(self) -> None:
                 self._send(200, {"object": "list", "data": [{"id": "fake-judge", "object": "model"}]})

@@ -12,7 +12,7 @@ from rag_app.errors import ConfigError
 
 def test_embedder_specs() -> None:
     s = load_settings(None, env={}, overrides={"embedder": {"device": "cpu", "batch_size": 8}})
-    label, cfg = parse_spec("sentence-transformers:sentence-transformers/all-mpnet-base-v2", s)
+    _label, cfg = parse_spec("sentence-transformers:sentence-transformers/all-mpnet-base-v2", s)
     assert cfg["provider"] == "sentence-transformers" and cfg["model"].endswith("all-mpnet-base-v2")
     assert cfg["batch_size"] == 8
     _, plain = parse_spec("sentence-transformers/all-MiniLM-L6-v2", s)
