@@ -99,6 +99,8 @@ def eval_group() -> None:
     rag eval compare DATASET --embedders A,B
     rag eval generate DOCS --n N
     rag eval selftest
+
+    Options of a DATASET run: rag eval DATASET --help.
     """
 
 
@@ -181,11 +183,12 @@ def run_cmd(
 @click.option("--rebuild", is_flag=True, help="Drop and re-ingest each collection (fresh ingest times).")
 @click.option("--limit", type=int, default=None)
 @click.option("--out", type=click.Path(file_okay=False), default=None)
+@click.option("--run", "run_name", default=None, help="Run folder name (default: compare-<UTC timestamp>).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def compare_cmd(
     ctx: click.Context, dataset: str, embedders: str, docs: str | None, ragas: bool, metrics: str | None,
-    mode: str, rerank: bool, rebuild: bool, limit: int | None, out: str | None, as_json: bool,
+    mode: str, rerank: bool, rebuild: bool, limit: int | None, out: str | None, run_name: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Compare embedders on the same documents and questions (quality, latency, size, memory)."""
     _offline_env()
@@ -200,7 +203,7 @@ def compare_cmd(
     with _progress(not as_json, "compare") as progress:
         result = run_compare(
             settings, dataset, specs, docs=docs, metrics=chosen, mode=mode, rerank=rerank,
-            rebuild=rebuild, limit=limit, out_dir=out, progress=progress,
+            rebuild=rebuild, limit=limit, out_dir=out, progress=progress, run_name=run_name,
         )  # fmt: skip
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))

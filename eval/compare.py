@@ -259,7 +259,9 @@ def plot_compare(results: list[dict[str, Any]], path: Path) -> Path | None:
 
 
 def _mb(n: int | None) -> str:
-    return "–" if n is None else f"{n / 1e6:.1f} MB"
+    if n is None:
+        return "–"
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"
 
 
 def render_markdown(result: dict[str, Any]) -> str:

@@ -112,6 +112,7 @@ def answer_sample(pipe: Any, sample: Sample, ks: list[int]) -> dict[str, Any]:
         "ranked_contexts": [p.text for p in ranked.passages],
         "ranked_sources": [p.source for p in ranked.passages],
         "cited": answer.sources,
+        "reranker": result.reranker,
         "timings_ms": timings,
         "retrieval_ms": round((t1 - t0) * 1000, 1),
     }

@@ -36,7 +36,7 @@ def judge_settings(url: str, tmp: Path, **judge: Any) -> Any:
         env={},
         overrides={
             "llm": {"provider": "openai", "base_url": url, "model": "fake"},
-            "judge": {"provider": "openai", "base_url": url, "model": "fake-judge", "timeout": 1.0, **judge},
+            "judge": {"provider": "openai", "base_url": url, "model": "fake-judge", "timeout": 10.0, **judge},
             "eval": {"out_dir": str(tmp / "results"), "bootstrap": 200},
             "milvus": {"uri": str(tmp / "milvus.db")},
         },

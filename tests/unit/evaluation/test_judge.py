@@ -71,8 +71,8 @@ def test_bad_verdicts_score_low(fake_judge: FakeJudge, tmp_path: Path) -> None:
 def test_garbage_and_timeouts_are_counted_failures(fake_judge: FakeJudge, tmp_path: Path) -> None:
     from eval.runner import summarize
 
-    sc = scorer(fake_judge, tmp_path, ["faithfulness", "context_recall"], timeout=0.5)
-    fake_judge.slow_seconds = 2.0
+    sc = scorer(fake_judge, tmp_path, ["faithfulness", "context_recall"], timeout=2.0)
+    fake_judge.slow_seconds = 5.0
     rows = [ROW, {**ROW, "response": "GARBAGE answer"}, {**ROW, "user_input": "SLOWJUDGE question?"}]
     res = sc.run(rows)
     assert res[0]["faithfulness"].value == 1.0
