@@ -149,7 +149,7 @@ def compare_one(
     if rebuild and store.exists(name):
         store.drop(name)
     existed = store.exists(name) and store.count(name) > 0
-    report = pipe.ingest([docs])
+    report = pipe.ingest([docs], progress=_IngestProgress(progress, label) if progress else None)
     ingest = report.as_dict()
     fresh = report.added + report.updated > 0
     size = None
@@ -202,6 +202,26 @@ def compare_one(
     return out
 
 
+class _IngestProgress:
+    """rag ingest's progress protocol, forwarded to the compare progress callback."""
+
+    def __init__(self, progress: Any, label: str) -> None:
+        self.progress, self.label, self.total, self.done, self.chunks = progress, label, 0, 0, 0
+
+    def start(self, files: int) -> None:
+        self.total = files
+
+    def file_done(self, path: Path, status: str, chunks: int) -> None:
+        self.done += 1
+        self.chunks += chunks
+        self.progress(
+            f"ingest {self.label}", self.done, max(self.total, self.done), f"{status} {Path(path).name}"
+        )
+
+    def finish(self) -> None:
+        pass
+
+
 def choose_best(results: list[dict[str, Any]]) -> dict[str, Any]:
     """Best quality: highest mean nDCG@10 (ties: MRR@10). Best trade-off: the fastest (p50 query
     latency) embedder whose nDCG@10 mean lies inside the best one's 95% interval, i.e. not
@@ -216,6 +236,7 @@ def choose_best(results: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "quality": best["label"],
         "tradeoff": fastest["label"],
+        "not_distinguishable": [r["label"] for r in close if r is not best],
         "rule": f"quality: highest mean {QUALITY}; trade-off: lowest p50 query latency among embedders whose "
         f"mean {QUALITY} is inside the best one's 95% interval (>= {lo:.3f})",
     }
@@ -309,6 +330,16 @@ def render_markdown(result: dict[str, Any]) -> str:
         f"**Best for quality:** {best['quality']}  ",
         f"**Best quality/latency trade-off:** {best['tradeoff']}  ",
         f"_Rule: {best['rule']}._",
+        *(
+            [
+                "",
+                "Not distinguishable from the best on this dataset (mean inside its 95% interval): "
+                + ", ".join(best["not_distinguishable"])
+                + ". Prefer the cheaper one unless a larger test set separates them.",
+            ]
+            if best.get("not_distinguishable")
+            else []
+        ),
         "",
         "Index size: "
         + (

@@ -112,7 +112,7 @@ def render_markdown(summary: dict[str, Any], plots: list[str]) -> str:
     lines = [
         f"# Evaluation report: {summary['run']}",
         "",
-        f"- dataset: `{summary['dataset']}` ({summary['questions']} questions"
+        f"- dataset: `{summary['dataset']}` ({summary['questions']} question{'s' if summary['questions'] != 1 else ''}"
         + (f", {summary['synthetic_questions']} synthetic" if summary.get("synthetic_questions") else "")
         + ")",
         f"- collection: `{cfg.get('collection')}` (embedder {cfg.get('embedder')}, mode {cfg.get('retrieval_mode')}, "

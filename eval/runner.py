@@ -307,7 +307,9 @@ def run_eval(
                 "retrieval_mode": settings.retrieval.mode,
                 "top_k": settings.retrieval.top_k,
                 "reranker": rows[0].get("reranker") if rows else None,
-                "reranker_config": f"{settings.reranker.provider}:{settings.reranker.model}",
+                "reranker_config": "none"
+                if settings.reranker.provider == "none"
+                else f"{settings.reranker.provider}:{settings.reranker.model}",
             },
             "judge": judge_stats or None,
             "metrics": summarize(rows, metrics, ks, settings.eval.bootstrap, settings.eval.seed),
