@@ -75,19 +75,11 @@ def build_eval_tab(pipeline: Any) -> None:
         run_btn = gr.Button("Run evaluation", variant="primary", elem_id="eval-run", scale=1)
         refresh = gr.Button("Show latest reports", elem_id="eval-refresh", scale=1)
     status = gr.Markdown("", elem_id="eval-progress")
-    with gr.Row():
-        with gr.Column(scale=3):
-            summary = gr.Markdown(summary0, elem_id="eval-summary")
-        with gr.Column(scale=2):
-            metrics_img = gr.Image(
-                value=metrics0, label="Metric distributions", type="filepath", interactive=False
-            )
+    summary = gr.Markdown(summary0, elem_id="eval-summary")
+    metrics_img = gr.Image(value=metrics0, label="Metric distributions", type="filepath", interactive=False)
     gr.Markdown("### Embedder comparison")
-    with gr.Row():
-        with gr.Column(scale=3):
-            compare = gr.Markdown(compare0, elem_id="eval-compare")
-        with gr.Column(scale=2):
-            compare_img = gr.Image(value=compare_png0, label="Embedders", type="filepath", interactive=False)
+    compare = gr.Markdown(compare0, elem_id="eval-compare")
+    compare_img = gr.Image(value=compare_png0, label="Embedders", type="filepath", interactive=False)
 
     def run(path: str, n: float | None, ragas: bool) -> Iterator[tuple[Any, ...]]:
         from eval.ragas_metrics import parse_metrics
