@@ -77,6 +77,22 @@ def banners(service: RagService) -> str:
     return "".join(out)
 
 
+# Copy the last answer (plain text, without the sources); execCommand when the page is not a secure context.
+COPY_JS = """(text) => {
+  if (!text) return [];
+  if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text); }
+  else { const t = document.createElement('textarea'); t.value = text; document.body.appendChild(t);
+         t.select(); document.execCommand('copy'); t.remove(); }
+  return [];
+}"""
+
+HEADER = '<div class="rag-title">Private documents <span>· ask, search and manage your files</span></div>'
+
+
+def header_html(service: RagService) -> str:
+    return HEADER + banners(service)
+
+
 def components_md(service: RagService) -> str:
     s = service.settings
     pipe = service.pipe
@@ -124,18 +140,14 @@ def create_app(pipeline: Pipeline, service: RagService | None = None) -> gr.Bloc
     allowed = list(settings.ui.allowed_types)
 
     with gr.Blocks(title=TITLE, fill_width=True) as demo:
-        with gr.Row(elem_classes="rag-header"):
-            gr.HTML(
-                '<div class="rag-title">Private documents <span>· ask, search and manage your files</span></div>'
-            )
-        banner = gr.HTML(banners(service), elem_classes="rag-banners")
+        banner = gr.HTML(header_html(service), elem_classes="rag-banners", padding=False)
 
         with gr.Tabs():
             # ---------------------------------------------------------------- chat
             with gr.Tab("Chat", id="chat"):
                 chatbot = gr.Chatbot(
                     height=440,
-                    buttons=["copy"],
+                    buttons=[],  # a message's copy button would copy the sources' HTML too: see "Copy answer"
                     feedback_options=None,
                     placeholder="Ask a question about your documents. Answers cite passages as [1], [2]…",
                     elem_id="chatbot",
@@ -153,7 +165,9 @@ def create_app(pipeline: Pipeline, service: RagService | None = None) -> gr.Bloc
                         autofocus=True,
                     )
                     send = gr.Button("Send", variant="primary", scale=1, min_width=90, elem_id="send")
+                    copy = gr.Button("Copy answer", scale=1, min_width=150, elem_id="copy-answer")
                     new_chat = gr.Button("New chat", scale=1, min_width=110, elem_id="new-chat")
+                last_answer = gr.Textbox(visible="hidden", elem_id="last-answer")
 
             # ---------------------------------------------------------------- documents
             with gr.Tab("Documents", id="documents"), gr.Row():
@@ -185,7 +199,7 @@ def create_app(pipeline: Pipeline, service: RagService | None = None) -> gr.Bloc
                         elem_id="documents",
                         column_widths=["28%", "26%", "9%", "10%", "16%", "11%"],
                     )
-                    with gr.Row(equal_height=True):
+                    with gr.Row(elem_classes="rag-actions"):
                         doc_pick = gr.Dropdown(
                             choices=[],
                             label="Document",
@@ -215,7 +229,7 @@ def create_app(pipeline: Pipeline, service: RagService | None = None) -> gr.Bloc
 
             # ---------------------------------------------------------------- status
             with gr.Tab("Status", id="status"):
-                with gr.Row(equal_height=True):
+                with gr.Row(elem_classes="rag-actions"):
                     coll = gr.Dropdown(
                         choices=collection_choices(service),
                         value=service.active_collection(),
@@ -223,11 +237,12 @@ def create_app(pipeline: Pipeline, service: RagService | None = None) -> gr.Bloc
                         scale=5,
                         allow_custom_value=True,
                     )
-                    coll_btn = gr.Button("Use collection", scale=1, min_width=130)
+                    coll_btn = gr.Button("Use collection", scale=1, min_width=130, elem_id="use-collection")
                 coll_msg = gr.Markdown("")
                 comps = gr.Markdown(components_md(service), elem_id="components")
                 doctor_btn = gr.Button("Run all checks (rag doctor)", elem_id="doctor")
                 checks = gr.Dataframe(
+                    elem_id="checks",
                     headers=["Component", "Status", "Detail", "Fix"],
                     value=[],
                     interactive=False,
@@ -246,13 +261,13 @@ def create_app(pipeline: Pipeline, service: RagService | None = None) -> gr.Bloc
         # -------------------------------------------------------------------- handlers
         def respond(
             message: str, messages: list[dict[str, Any]], history: list[dict[str, str]]
-        ) -> Iterator[tuple[Any, Any, Any]]:
+        ) -> Iterator[tuple[Any, Any, Any, Any]]:
             message = (message or "").strip()
             if not message:
-                yield messages, "", history
+                yield messages, "", history, gr.update()
                 return
             base = [*messages, _msg("user", message)]
-            yield [*base, _msg("assistant", "…")], "", history
+            yield [*base, _msg("assistant", "…")], "", history, gr.update()
             extra: list[dict[str, Any]] = []
             text = ""
             for ev in service.chat(message, history):
@@ -268,29 +283,32 @@ def create_app(pipeline: Pipeline, service: RagService | None = None) -> gr.Bloc
                 text = ev.text
                 if ev.error is not None:
                     body = (text + "\n\n" if text else "") + render.error_md(*ev.error)
-                    yield [*base, *extra, _msg("assistant", body)], "", history
+                    yield [*base, *extra, _msg("assistant", body)], "", history, gr.update()
                     return
                 if ev.done and ev.answer is not None and ev.result is not None:
                     rr = ev.result.reranker or {}
                     note = "" if rr.get("applied") else " · not reranked"
-                    src = render.sources_html(ev.result.passages, ev.answer.sources, title=False)
+                    src = render.sources_html(ev.result.passages, ev.answer.sources, note=note)
                     final = [
                         *base,
                         *extra,
                         _msg("assistant", text or "(no answer)"),
-                        _msg("assistant", src, title=f"Sources ({len(ev.result.passages)} passages{note})"),
+                        _msg("assistant", src),
                     ]
                     turns_out = [*history, {"role": "user", "content": message}]
                     turns_out.append({"role": "assistant", "content": text})
-                    yield final, "", turns_out
+                    yield final, "", turns_out, text
                     return
-                yield [*base, *extra, _msg("assistant", text or "…")], "", history
+                yield [*base, *extra, _msg("assistant", text or "…")], "", history, gr.update()
 
         chat_inputs = [question, chatbot, turns]
-        chat_outputs = [chatbot, question, turns]
+        chat_outputs = [chatbot, question, turns, last_answer]
         send.click(respond, chat_inputs, chat_outputs, api_visibility="private", concurrency_id="llm")
         question.submit(respond, chat_inputs, chat_outputs, api_visibility="private", concurrency_id="llm")
-        new_chat.click(lambda: ([], [], ""), None, [chatbot, turns, question], api_visibility="private")
+        new_chat.click(
+            lambda: ([], [], "", ""), None, [chatbot, turns, question, last_answer], api_visibility="private"
+        )
+        copy.click(None, last_answer, None, js=COPY_JS)
 
         def list_docs() -> tuple[Any, Any]:
             try:
@@ -416,7 +434,7 @@ def create_app(pipeline: Pipeline, service: RagService | None = None) -> gr.Bloc
             else:
                 msg = ""
             rows, _choices = list_docs()
-            return msg, components_md(service), banners(service), rows
+            return msg, components_md(service), header_html(service), rows
 
         coll_btn.click(do_collection, coll, [coll_msg, comps, banner, docs_table], api_visibility="private")
 
@@ -434,7 +452,7 @@ def create_app(pipeline: Pipeline, service: RagService | None = None) -> gr.Bloc
 
         def on_load() -> tuple[Any, ...]:
             rows, choices = list_docs()
-            return banners(service), rows, choices, gr.update(choices=collection_choices(service),
+            return header_html(service), rows, choices, gr.update(choices=collection_choices(service),
                                                               value=service.active_collection())  # fmt: skip
 
         demo.load(on_load, None, [banner, docs_table, doc_pick, coll], api_visibility="private")

@@ -49,11 +49,11 @@ def passage_html(n: int, p: Passage, cited: bool = False) -> str:
     )
 
 
-def sources_html(passages: list[Passage], cited: list[int] | None = None, title: bool = True) -> str:
+def sources_html(passages: list[Passage], cited: list[int] | None = None, note: str = "") -> str:
     if not passages:
         return '<div class="rag-sources"><i>No passages were found for this question.</i></div>'
     cited_set = set(cited or [])
-    head = f'<div class="rag-sources-title">Sources ({len(passages)})</div>' if title else ""
+    head = f'<div class="rag-sources-title">Sources ({len(passages)}){escape(note)}</div>'
     items = "".join(passage_html(i, p, i in cited_set) for i, p in enumerate(passages, 1))
     return f'<div class="rag-sources">{head}{items}</div>'
 

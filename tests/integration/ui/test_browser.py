@@ -47,6 +47,7 @@ def page(ui_server: UIServer, tmp_path_factory: pytest.TempPathFactory) -> Itera
             headless=True,
             args=FLAGS,
             viewport={"width": 1280, "height": 800},
+            permissions=["clipboard-read", "clipboard-write"],
         )
         ctx.set_default_timeout(30_000)
         pg = ctx.new_page()
@@ -69,7 +70,9 @@ def ask(page: Any, question: str) -> Any:
     page.locator("#question textarea").fill(question)
     page.locator("#send").click()
     page.wait_for_function(f"document.querySelectorAll('.rag-sources').length > {before}", timeout=240_000)
-    return page.locator(".rag-sources").last
+    sources = page.locator(".rag-sources").last
+    sources.locator("details.rag-source").first.wait_for(state="visible")
+    return sources
 
 
 def test_chat_upload_delete_in_the_browser(page: Any, ui_server: UIServer, tmp_path: Path) -> None:
@@ -94,6 +97,10 @@ def test_chat_upload_delete_in_the_browser(page: Any, ui_server: UIServer, tmp_p
     answer_text = chat.inner_text()
     assert "r-devel" in answer_text.lower() or "[1]" in answer_text or "[2]" in answer_text
     shot(page, "03-chat-answer")
+    page.locator("#copy-answer").click()  # copies the answer alone, not the sources
+    page.wait_for_function("navigator.clipboard.readText().then(t => t.length > 0)")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.strip() and copied.strip() in answer_text and "<details" not in copied
     first = sources.locator("details.rag-source").first
     first.locator("summary").click()
     assert first.locator(".rag-passage").is_visible()
@@ -113,13 +120,14 @@ def test_chat_upload_delete_in_the_browser(page: Any, ui_server: UIServer, tmp_p
     assert (ui_server.upload_dir / UPLOAD_NAME).is_file()
     shot(page, "05-uploaded")
 
-    # 4. ... and answerable (new chat: no history)
+    # 4. ... and answerable, asked as a follow-up: the standalone query is shown above the answer
     page.get_by_role("tab", name="Chat").click()
-    page.locator("#new-chat").click()
-    page.wait_for_function("document.querySelectorAll('.rag-sources').length == 0")
     sources = ask(page, "Who was the last keeper of the Varnholm lighthouse?")
     assert UPLOAD_NAME in sources.locator("details.rag-source").first.inner_text()
+    assert "Follow-up searched as:" in chat.inner_text()
     shot(page, "06-answer-from-upload")
+    page.locator("#new-chat").click()  # new chat: the conversation is gone
+    page.wait_for_function("document.querySelectorAll('#chatbot .rag-sources').length == 0")
 
     # 5. delete it
     page.get_by_role("tab", name="Documents").click()
@@ -148,3 +156,9 @@ def test_chat_upload_delete_in_the_browser(page: Any, ui_server: UIServer, tmp_p
     comps.get_by_role("cell", name="Reranker", exact=True).wait_for()
     assert "unavailable" in comps.inner_text()
     shot(page, "09-status")
+    page.locator("#doctor").click()  # the same checks as `rag doctor`, with their fixes
+    page.locator("#checks").get_by_text("embedder", exact=True).wait_for(timeout=120_000)
+    checks = page.locator("#checks").inner_text()
+    assert "reranker" in checks and "llm" in checks.lower()
+    page.locator("#checks").scroll_into_view_if_needed()
+    shot(page, "10-doctor")
