@@ -97,7 +97,29 @@ def open_judge(settings: Settings) -> JudgeEndpoint:
 
         chat = build_llm(settings.model_copy(update={"llm": cfg}))
         return JudgeEndpoint(chat.base_url, chat.model, key, settings.judge, chat)
-    return JudgeEndpoint(cfg.base_url or "https://api.openai.com/v1", cfg.model, key, settings.judge)
+    endpoint = JudgeEndpoint(cfg.base_url or "https://api.openai.com/v1", cfg.model, key, settings.judge)
+    preflight(endpoint)
+    return endpoint
+
+
+def preflight(endpoint: JudgeEndpoint) -> None:
+    """Fail fast when the judge cannot be reached at all (rather than failing every judgment)."""
+    import httpx
+
+    try:
+        httpx.get(
+            endpoint.base_url.rstrip("/") + "/models",
+            headers={"Authorization": f"Bearer {endpoint.api_key}"},
+            timeout=10,
+        )
+    except httpx.HTTPError as exc:  # any HTTP answer (even 401/404) means it is there
+        from rag_app.errors import EndpointUnavailable
+
+        raise EndpointUnavailable(
+            f"Cannot reach the judge endpoint {endpoint.base_url} ({exc}).",
+            fix="Start the judge server or correct judge.base_url (config.yaml, judge: section); "
+            "`rag eval --no-ragas` runs the retrieval metrics without a judge.",
+        ) from exc
 
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)

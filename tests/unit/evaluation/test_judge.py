@@ -104,12 +104,18 @@ def test_cache_resumes_and_retries_only_failures(fake_judge: FakeJudge, tmp_path
     assert not other[0]["faithfulness"].cached
 
 
-def test_unreachable_judge_is_an_endpoint_failure(tmp_path: Path) -> None:
-    from eval.judge import make_ragas_embeddings
+def test_unreachable_judge_fails_fast_or_counts(tmp_path: Path) -> None:
+    import pytest
 
-    endpoint = open_judge(judge_settings("http://127.0.0.1:9/v1", tmp_path))
-    sc = Scorer(["context_recall"], endpoint, embeddings=make_ragas_embeddings(HashEmbedder()))
-    [res] = sc.run([ROW])
+    from eval.judge import JudgeEndpoint
+    from rag_app.errors import EndpointUnavailable
+
+    settings = judge_settings("http://127.0.0.1:9/v1", tmp_path)
+    with pytest.raises(EndpointUnavailable, match="judge endpoint"):
+        open_judge(settings)
+    # A judge that goes away mid-run: each judgment is a counted endpoint_error.
+    endpoint = JudgeEndpoint("http://127.0.0.1:9/v1", "gone", "x", settings.judge)
+    [res] = Scorer(["context_recall"], endpoint).run([ROW])
     assert res["context_recall"].error == "endpoint_error"
 
 
