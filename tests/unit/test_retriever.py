@@ -8,7 +8,13 @@ import pytest
 
 from ingest.runner import cjk_share
 from rag_app.errors import ConfigError
-from rag_app.prompts import build_condense_messages, clean_condensed
+from rag_app.prompts import (
+    build_condense_messages,
+    clean_condensed,
+    content_terms,
+    expand_with_history,
+    usable_rewrite,
+)
 from rag_app.retriever import SearchFilters, assemble, fit_to_budget, glob_to_like
 from rag_app.types import Passage
 
@@ -87,7 +93,8 @@ def test_condense_messages_carry_history_and_question() -> None:
     ]
     msgs = build_condense_messages("Is it fast?", history)
     assert msgs[0]["role"] == "system"
-    user = msgs[1]["content"]
+    assert msgs[-1]["role"] == "user"
+    user = msgs[-1]["content"]
     assert "User: What is SQLite?" in user
     assert "Follow-up question: Is it fast?" in user
     assert len(user) < 1000  # long assistant turns are cut
@@ -110,3 +117,24 @@ def test_cjk_share() -> None:
     assert cjk_share("Debian 是一个自由的操作系统") > 0.5
     assert cjk_share("SQLite is an embedded database 数据库") < 0.2
     assert cjk_share("1234 !!") == 0.0
+
+
+def test_rewrites_that_lose_the_question_are_not_trusted() -> None:
+    q = "How many writers does it allow?"
+    assert usable_rewrite("How many writers does SQLite allow?", q)
+    assert not usable_rewrite("How many simultaneous readers does SQLite support?", q)  # meaning changed
+    assert not usable_rewrite("how many writers does it allow?", q)  # nothing resolved
+    assert not usable_rewrite(
+        "Debian 计划于 1993 年由 Ian Murdock 建立。", "它最初受到谁的赞助？"
+    )  # an answer
+    assert usable_rewrite("Debian 最初受到谁的赞助？", "它最初受到谁的赞助？")
+    assert "赞助" in content_terms("它最初受到谁的赞助？")
+
+
+def test_fallback_query_adds_the_previous_question() -> None:
+    history = [
+        {"role": "user", "content": "What is  SQLite?"},
+        {"role": "assistant", "content": "A database."},
+    ]
+    assert expand_with_history("Is it fast?", history) == "Is it fast? (What is SQLite?)"
+    assert expand_with_history("Is it fast?", []) == "Is it fast?"
