@@ -126,13 +126,28 @@ _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
 
 
 def extract_json(text: str) -> str:
-    """The JSON object in a reply that may be fenced or chatty."""
-    m = _FENCE.search(text)
-    if m:
-        text = m.group(1)
+    """The JSON object in a reply that may be fenced or chatty.
+
+    A schema-constrained reply is pure JSON and is returned as is (its strings may themselves
+    contain Markdown fences, e.g. a statement quoting a ```sql block```); otherwise a fenced
+    block, then the first decodable object.
+    """
+    stripped = text.strip()
+    try:
+        json.loads(stripped)
+        return stripped
+    except ValueError:
+        pass
+    for m in _FENCE.finditer(text):
+        candidate = m.group(1).strip()
+        try:
+            json.loads(candidate)
+            return candidate
+        except ValueError:
+            continue
     start = text.find("{")
     if start < 0:
-        return text.strip()
+        return stripped
     try:
         _, end = json.JSONDecoder().raw_decode(text[start:])
         return text[start : start + end]

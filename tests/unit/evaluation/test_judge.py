@@ -122,3 +122,6 @@ def test_unreachable_judge_fails_fast_or_counts(tmp_path: Path) -> None:
 def test_extract_json_from_chatty_reply() -> None:
     assert extract_json('Sure! ```json\n{"a": 1}\n``` hope it helps') == '{"a": 1}'
     assert extract_json('Here: {"a": {"b": 2}} trailing') == '{"a": {"b": 2}}'
+    # Pure JSON whose strings quote a fenced code block (a real Qwen reply) stays whole.
+    reply = '{"statements": ["Use ```sql\\nCREATE TABLE t(a INTEGER PRIMARY KEY);\\n``` to create it."]}'
+    assert extract_json(reply) == reply
