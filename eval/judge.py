@@ -261,6 +261,13 @@ def make_judge_llm(endpoint: JudgeEndpoint, stats: CallStats | None = None) -> A
                 raise JudgeFailure(
                     reason, f"judge reply did not match {response_model.__name__} ({reason}): {snippet!r}"
                 ) from exc
+            if (
+                response_model.__name__ == "AnswerRelevanceOutput"
+                and not str(getattr(out, "question", "")).strip()
+            ):
+                # ragas would score an empty generated question as relevancy 0: it is a failed judgment.
+                self.stats.add(time.perf_counter() - t, "no_verdict")
+                raise JudgeFailure("no_verdict", "the judge generated an empty question")
             self.stats.add(time.perf_counter() - t)
             return out
 

@@ -3,7 +3,8 @@
 It fills whatever JSON schema the request carries (``response_format.json_schema``, or the schema
 quoted in the system message in JSON mode) with plausible values. Markers in the prompt change
 its behaviour: ``GARBAGE`` -> a reply that is not JSON; ``SLOWJUDGE`` -> sleeps past the client's
-timeout; ``BADCASE`` -> integer verdicts 0 (otherwise 1).
+timeout; ``BADCASE`` -> integer verdicts 0 (otherwise 1);
+``EMPTYQ`` -> empty strings.
 """
 
 from __future__ import annotations
@@ -23,21 +24,23 @@ def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def fill(schema: dict[str, Any], root: dict[str, Any], bad: bool) -> Any:
+def fill(schema: dict[str, Any], root: dict[str, Any], bad: bool, empty: bool = False) -> Any:
     schema = _resolve(schema, root)
     if "anyOf" in schema:
-        return fill(schema["anyOf"][0], root, bad)
+        return fill(schema["anyOf"][0], root, bad, empty)
     kind = schema.get("type")
     if kind == "object" or "properties" in schema:
-        return {k: fill(v, root, bad) for k, v in schema.get("properties", {}).items()}
+        return {k: fill(v, root, bad, empty) for k, v in schema.get("properties", {}).items()}
     if kind == "array":
-        return [fill(schema.get("items", {}), root, bad) for _ in range(2)]
+        return [fill(schema.get("items", {}), root, bad, empty) for _ in range(2)]
     if kind == "integer":
         return 0 if bad else 1
     if kind == "number":
         return 0.0 if bad else 1.0
     if kind == "boolean":
         return False
+    if empty:
+        return ""
     return "BADCASE: what is stated here?" if bad else "What is stated here?"
 
 
@@ -84,7 +87,7 @@ class FakeJudge:
                     content = "I think the answer is mostly fine, no JSON here."
                 elif fmt.get("type") == "json_schema":
                     schema = fmt["json_schema"]["schema"]
-                    content = json.dumps(fill(schema, schema, "BADCASE" in prompt))
+                    content = json.dumps(fill(schema, schema, "BADCASE" in prompt, "EMPTYQ" in prompt))
                 else:
                     # JSON mode: the schema is quoted in the system message.
                     system = next((m["content"] for m in body["messages"] if m["role"] == "system"), "")

@@ -68,6 +68,12 @@ def test_bad_verdicts_score_low(fake_judge: FakeJudge, tmp_path: Path) -> None:
     assert res["faithfulness"].value == 0.0 and res["faithfulness"].error is None
 
 
+def test_empty_generated_question_is_a_failure_not_zero(fake_judge: FakeJudge, tmp_path: Path) -> None:
+    sc = scorer(fake_judge, tmp_path, ["answer_relevancy"])
+    [res] = sc.run([{**ROW, "response": "EMPTYQ answer"}])
+    assert res["answer_relevancy"].value is None and res["answer_relevancy"].error == "no_verdict"
+
+
 def test_garbage_and_timeouts_are_counted_failures(fake_judge: FakeJudge, tmp_path: Path) -> None:
     from eval.runner import summarize
 
