@@ -35,6 +35,7 @@ def test_llm_down_is_a_readable_message(ui_server: UIServer) -> None:
     events = list(service.chat("In R, where are new features typically introduced?"))
     last = events[-1]
     assert last.done and last.error is not None
+    assert last.status == 503, last.error  # the LLM endpoint, not the index
     message, fix = last.error
     assert "Traceback" not in message and message.strip()
     assert fix
