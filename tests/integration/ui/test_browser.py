@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import FIXTURES
 from tests.integration.ui.conftest import ARTIFACTS, PASSWORD, USER, UIServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(400)]
@@ -111,13 +112,19 @@ def test_chat_upload_delete_in_the_browser(page: Any, ui_server: UIServer, tmp_p
     page.get_by_role("tab", name="Documents").click()
     upload = tmp_path / UPLOAD_NAME
     upload.write_text(UPLOAD_TEXT)
-    page.locator("#upload input[type=file]").set_input_files(str(upload))
+    broken = tmp_path / "broken.pdf"  # a truncated PDF: reported in the list, the other file goes in
+    pdf = (FIXTURES / "r-faq-2pages.pdf").read_bytes()
+    broken.write_bytes(pdf[: len(pdf) // 3])
+    page.locator("#upload input[type=file]").set_input_files([str(upload), str(broken)])
     page.wait_for_function(
         "document.querySelector('#ingest-progress')?.innerText.includes('Done')", timeout=120_000
     )
     docs = page.locator("#documents")
     docs.get_by_text(UPLOAD_NAME).first.wait_for()
-    assert "added" in page.locator("#upload-results").inner_text()
+    results = page.locator("#upload-results").inner_text()
+    assert "added" in results and re.search(r"broken\.pdf\s+failed: .*PDF", results), results
+    assert "1 added" in page.locator("#ingest-progress").inner_text()
+    assert "broken.pdf" not in docs.inner_text()
     assert (ui_server.upload_dir / UPLOAD_NAME).is_file()
     shot(page, "05-uploaded")
 
