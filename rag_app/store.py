@@ -82,6 +82,11 @@ class CollectionInfo:
         return int(dim) if dim is not None else None
 
 
+# Stores open on each local Milvus Lite folder in this process. pymilvus serves a folder from one
+# in-process gRPC server; only the last store to close may stop it.
+_OPEN_HERE: dict[str, int] = {}
+
+
 def _owner_path(db: Path) -> Path:
     return db.with_name(db.name + ".owner.json")
 
@@ -148,6 +153,7 @@ class MilvusStore:
         # Milvus Lite has no MVCC timestamps; the query iterator warns and falls back correctly.
         logging.getLogger("pymilvus").setLevel(logging.ERROR)
         self.uri = uri
+        self._local_key: str | None = None
         self.shared_from: dict[str, Any] | None = None
         self._owner_file: Path | None = None
         is_lite = self.is_lite = not uri.startswith(("http://", "https://", "tcp://", "unix:"))
@@ -162,7 +168,12 @@ class MilvusStore:
                 else:
                     Path(uri).parent.mkdir(parents=True, exist_ok=True)
                     self.client = MilvusClient(uri)
-                    self._claim(Path(uri), share)
+                    key = str(Path(uri).resolve())
+                    first = _OPEN_HERE.get(key, 0) == 0
+                    _OPEN_HERE[key] = _OPEN_HERE.get(key, 0) + 1
+                    self._local_key = key
+                    if first or share:
+                        self._claim(Path(uri), share)
         except Exception as exc:
             text = str(exc)
             if is_lite and ("locked" in text.lower() or "Open local milvus failed" in text):
@@ -200,13 +211,33 @@ class MilvusStore:
         atexit.register(self.release)
 
     def close(self) -> None:
-        """Close the connection; an embedded Milvus Lite folder is unlocked for other processes."""
+        """Close the connection; an embedded Milvus Lite folder is unlocked for other processes
+        once the last store using it in this process closes."""
         self.client.close()
-        if self._owner_file is not None:
-            from milvus_lite.server_manager import server_manager_instance
+        key, self._local_key = self._local_key, None
+        if key is None:
+            return
+        _OPEN_HERE[key] = max(0, _OPEN_HERE.get(key, 1) - 1)
+        if _OPEN_HERE[key] > 0:
+            self._owner_file = None  # another store here still uses the folder and its record
+            return
+        del _OPEN_HERE[key]
+        from milvus_lite.server_manager import server_manager_instance
 
-            server_manager_instance.release_server(self.uri)
+        server_manager_instance.release_server(self.uri)
         self.release()
+        self._release_record(Path(self.uri))
+
+    @staticmethod
+    def _release_record(db: Path) -> None:
+        import contextlib
+        import json
+        import os
+
+        path = _owner_path(db)
+        with contextlib.suppress(OSError, ValueError):
+            if json.loads(path.read_text()).get("pid") == os.getpid():
+                path.unlink()
 
     def release(self) -> None:
         """Forget the owner record if it is still ours (the folder's lock goes with the process)."""

@@ -58,3 +58,21 @@ def test_two_processes_share_a_milvus_server(make_config, docs_dir: Path, milvus
     search = run_rag("--config", str(cfg), "search", "simultaneous readers", "--json")
     assert search.returncode == 0, search.stderr
     assert any("simultaneous readers" in r["text"] for r in json.loads(search.stdout)["results"])
+
+
+def test_two_stores_in_one_process_share_the_folder_until_the_last_closes(tmp_path: Path) -> None:
+    from rag_app.store import MilvusStore
+
+    db = tmp_path / "m.db"
+    first = MilvusStore(str(db), share=True)
+    first.create("c1", {"dimension": 4, "normalize": True, "model": "x"})
+    second = MilvusStore(str(db))  # e.g. `rag doctor` checks run inside the UI's process
+    assert second.exists("c1")
+    second.close()
+    assert first.exists("c1") and first.count("c1") == 0  # the first store still has its server
+    assert (tmp_path / "m.db.owner.json").exists()
+    first.close()
+    assert not (tmp_path / "m.db.owner.json").exists()
+    third = MilvusStore(str(db))
+    assert third.exists("c1")
+    third.close()
