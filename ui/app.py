@@ -122,27 +122,6 @@ def components_md(service: RagService) -> str:
     return "\n".join(lines)
 
 
-def doctor_settings(service: RagService) -> Settings:
-    """Settings for ``run_checks`` inside this process.
-
-    ``run_checks`` opens its own store and closes it at the end. On an embedded Milvus Lite folder
-    that second store would take over the folder's in-process server and stop it on close, cutting
-    the UI off its index; pointed at that server's loopback URI instead, it is a plain client.
-    """
-    settings = service.settings
-    store = service.pipe.store
-    if not getattr(store, "is_lite", False):
-        return settings
-    from milvus_lite.server_manager import server_manager_instance
-
-    uri = server_manager_instance.start_and_get_uri(str(Path(settings.milvus_uri)))  # reuses the running one
-    if not uri:
-        return settings
-    s = settings.model_copy(deep=True)
-    s.milvus.uri = uri
-    return s
-
-
 def collection_choices(service: RagService) -> list[tuple[str, str]]:
     try:
         cols = service.collections()
@@ -463,7 +442,7 @@ def create_app(pipeline: Pipeline, service: RagService | None = None) -> gr.Bloc
             from rag_app.doctor import run_checks
 
             try:
-                results = run_checks(doctor_settings(service), check_llm=True)
+                results = run_checks(service.settings, check_llm=True)
             except Exception as exc:
                 msg, fix = error_text(exc)
                 return [["doctor", "fail", msg, fix or ""]]
