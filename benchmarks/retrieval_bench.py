@@ -433,12 +433,13 @@ def main() -> int:
             pipeline_variant(pipe, "sparse", "sparse"),
             pipeline_variant(pipe, "dense", "dense"),
             pipeline_variant(pipe, "hybrid_rrf", "hybrid", fusion="rrf"),
-            pipeline_variant(pipe, "hybrid_weighted_0.5", "hybrid", fusion="weighted", dense_weight=0.5),
+            # The default (config.yaml): weighted fusion, dense 0.7.
+            pipeline_variant(pipe, "hybrid_weighted_0.7", "hybrid", fusion="weighted", dense_weight=0.7),
         ]
         if not args.quick:
             variants += [
                 pipeline_variant(pipe, f"hybrid_weighted_{w}", "hybrid", fusion="weighted", dense_weight=w)
-                for w in (0.3, 0.7)
+                for w in (0.3, 0.5)
             ]
             variants += [
                 deep_rrf_variant(pipe, f"hybrid_rrf_k{k}_legs{depth}", depth, k)

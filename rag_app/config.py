@@ -137,10 +137,12 @@ class RetrievalSettings(_Section):
     top_k: int = Field(5, ge=1, description="Passages given to the LLM and shown as sources.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant for hybrid search.")
     fusion: Literal["rrf", "weighted"] = Field(
-        "rrf", description="hybrid: reciprocal-rank fusion, or a weighted sum of normalised scores."
+        "weighted",
+        description="hybrid: a weighted sum of normalised scores, or reciprocal-rank fusion "
+        "(benchmarks/README.md: weighted 0.7 beat RRF and both single modes on the FAQ set).",
     )
     dense_weight: float = Field(
-        0.5, ge=0, le=1, description="fusion: weighted: share of the dense score (BM25 gets the rest)."
+        0.7, ge=0, le=1, description="fusion: weighted: share of the dense score (BM25 gets the rest)."
     )
     analyzer: Literal["auto", "standard", "jieba"] = Field(
         "auto",

@@ -79,6 +79,7 @@ def test_weighted_fusion_follows_its_weights(indexed: Pipeline) -> None:
     dense = indexed.search(q, mode="dense", top_k=3)
     sparse = indexed.search(q, mode="sparse", top_k=3)
     settings = indexed.settings
+    fusion, weight = settings.retrieval.fusion, settings.retrieval.dense_weight
     try:
         settings.retrieval.fusion = "weighted"
         settings.retrieval.dense_weight = 1.0
@@ -86,8 +87,8 @@ def test_weighted_fusion_follows_its_weights(indexed: Pipeline) -> None:
         settings.retrieval.dense_weight = 0.0
         all_sparse = indexed.search(q, mode="hybrid", top_k=3)
     finally:
-        settings.retrieval.fusion = "rrf"
-        settings.retrieval.dense_weight = 0.5
+        settings.retrieval.fusion = fusion
+        settings.retrieval.dense_weight = weight
     assert all_dense.passages[0].text == dense.passages[0].text
     assert all_sparse.passages[0].text == sparse.passages[0].text
 
