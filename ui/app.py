@@ -227,6 +227,12 @@ def create_app(pipeline: Pipeline, service: RagService | None = None) -> gr.Bloc
                     s_go = gr.Button("Search", variant="primary", scale=1, min_width=90, elem_id="s-go")
                 s_out = gr.HTML("", elem_id="s-results")
 
+            # ---------------------------------------------------------------- evaluation
+            with gr.Tab("Evaluation", id="evaluation"):
+                from ui.eval_view import build_eval_tab
+
+                build_eval_tab(service.pipe)
+
             # ---------------------------------------------------------------- status
             with gr.Tab("Status", id="status"):
                 with gr.Row(elem_classes="rag-actions"):
