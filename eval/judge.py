@@ -22,11 +22,11 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from eval.cache import JsonlCache
 from rag_app.config import LLMSettings, Settings, secret
 from rag_app.errors import ConfigError, RagError
 
@@ -301,23 +301,11 @@ def make_ragas_embeddings(embedder: Any) -> Any:
     return LocalEmbeddings()
 
 
-class JudgmentCache:
+class JudgmentCache(JsonlCache):
     """Successful judgments, keyed by (sample inputs, metric, judge model), appended as JSONL.
 
     Failed judgments are not cached: a re-run retries them. ``path=None`` disables caching.
     """
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.data: dict[str, dict[str, Any]] = {}
-        self.lock = threading.Lock()
-        if path is not None and path.is_file():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                try:
-                    row = json.loads(line)
-                    self.data[row["key"]] = row
-                except (ValueError, KeyError, TypeError):
-                    continue  # a line cut by an interrupted write
 
     @staticmethod
     def key(metric: str, judge: str, inputs: dict[str, Any], extra: dict[str, Any] | None = None) -> str:
@@ -325,15 +313,3 @@ class JudgmentCache:
             {"metric": metric, "judge": judge, "inputs": inputs, **(extra or {})}, sort_keys=True
         )
         return hashlib.sha256(blob.encode()).hexdigest()
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        return self.data.get(key)
-
-    def put(self, key: str, row: dict[str, Any]) -> None:
-        row = {"key": key, **row}
-        with self.lock:
-            self.data[key] = row
-            if self.path is not None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with self.path.open("a", encoding="utf-8") as f:
-                    f.write(json.dumps(row, ensure_ascii=False) + "\n")

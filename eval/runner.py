@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from eval.cache import JsonlCache
 from eval.dataset import Sample, docs_folder_for, load_dataset
 from eval.retrieval import question_scores
 from eval.stats import aggregate, percentile
@@ -52,18 +52,8 @@ def pipeline_fingerprint(pipe: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
-class AnswerCache:
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.data: dict[str, dict[str, Any]] = {}
-        self.lock = threading.Lock()
-        if path is not None and path.is_file():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                try:
-                    row = json.loads(line)
-                    self.data[row["key"]] = row["answer"]
-                except (ValueError, KeyError, TypeError):
-                    continue
+class AnswerCache(JsonlCache):
+    """Pipeline answers keyed by (question, pipeline config, cut-offs): a resumed run skips them."""
 
     @staticmethod
     def key(question: str, fingerprint: dict[str, Any], ks: list[int]) -> str:
@@ -71,15 +61,11 @@ class AnswerCache:
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def get(self, key: str) -> dict[str, Any] | None:
-        return self.data.get(key)
+        row = super().get(key)
+        return None if row is None else row.get("answer")
 
     def put(self, key: str, answer: dict[str, Any]) -> None:
-        with self.lock:
-            self.data[key] = answer
-            if self.path is not None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with self.path.open("a", encoding="utf-8") as f:
-                    f.write(json.dumps({"key": key, "answer": answer}, ensure_ascii=False) + "\n")
+        super().put(key, {"answer": answer})
 
 
 def answer_sample(pipe: Any, sample: Sample, ks: list[int]) -> dict[str, Any]:

@@ -106,58 +106,57 @@ def _chunks(p: Passage) -> list[int]:
     return p.chunks or [p.chunk]
 
 
+def _merge_run(run: list[Passage], best: Passage) -> Passage:
+    """Consecutive chunks (document order) as one passage carrying the best-ranked member's fields."""
+    text = run[0].text
+    for p in run[1:]:
+        text = _join(text, p.text)
+    reranked = [p.rerank_score for p in run if p.rerank_score is not None]
+    return replace(
+        best,
+        text=text,
+        chunk=run[0].chunk,
+        chunks=sorted({c for p in run for c in _chunks(p)}),
+        heading=next((p.heading for p in run if p.heading), ""),
+        score=max(p.score for p in run),
+        rerank_score=max(reranked) if reranked else None,
+    )
+
+
 def assemble(passages: Sequence[Passage], merge_adjacent: bool = True) -> list[Passage]:
     """Ranked chunks → context passages.
 
-    Identical texts collapse into the better-ranked one. With ``merge_adjacent``, chunks
-    ``i`` and ``i+1`` of one document (same page, or no pages) merge into one passage placed where
-    the better-ranked of them was, with the overlap repeated between them stated once; the merged
-    passage keeps the best scores and lists every chunk in ``chunks``.
+    Identical texts collapse into the better-ranked one. With ``merge_adjacent``, runs of
+    consecutive chunks of one document (same page, or no pages) merge into one passage placed where
+    the best-ranked of them was, with the overlap repeated between neighbours stated once; the
+    merged passage keeps the best scores and lists every chunk in ``chunks``.
     """
     out: list[Passage] = []
     seen_text: set[str] = set()
     for p in passages:
         key = " ".join(p.text.split())
-        if key in seen_text:
-            continue
-        seen_text.add(key)
-        out.append(replace(p, chunks=list(p.chunks or [p.chunk])))
+        if key not in seen_text:
+            seen_text.add(key)
+            out.append(replace(p, chunks=_chunks(p)))
     if not merge_adjacent:
         return out
-    merged = True
-    while merged:
-        merged = False
-        for i, a in enumerate(out):
-            for j, b in enumerate(out):
-                if i == j or a.doc_id != b.doc_id or not a.doc_id:
-                    continue
-                if a.page != b.page:
-                    continue
-                if min(_chunks(b)) == max(_chunks(a)) + 1:  # b directly follows a
-                    first, second = a, b
-                    keep = min(i, j)
-                    text = _join(first.text, second.text)
-                    best = out[keep]
-                    combined = replace(
-                        best,
-                        text=text,
-                        chunk=first.chunk if first.chunk < second.chunk else second.chunk,
-                        chunks=sorted(set(_chunks(first)) | set(_chunks(second))),
-                        heading=first.heading or second.heading,
-                        score=max(a.score, b.score),
-                        rerank_score=(
-                            None
-                            if a.rerank_score is None and b.rerank_score is None
-                            else max(x for x in (a.rerank_score, b.rerank_score) if x is not None)
-                        ),
-                    )
-                    out[keep] = combined
-                    del out[max(i, j)]
-                    merged = True
-                    break
-            if merged:
-                break
-    return out
+    rank = {id(p): i for i, p in enumerate(out)}
+    groups: dict[tuple[object, ...], list[Passage]] = {}
+    for p in out:
+        groups.setdefault((p.doc_id, p.page) if p.doc_id else (id(p),), []).append(p)
+    merged: list[tuple[int, Passage]] = []
+    for members in groups.values():
+        members.sort(key=lambda p: min(_chunks(p)))
+        runs = [[members[0]]]
+        for p in members[1:]:
+            if min(_chunks(p)) == max(_chunks(runs[-1][-1])) + 1:
+                runs[-1].append(p)
+            else:
+                runs.append([p])
+        for run in runs:
+            best = min(run, key=lambda m: rank[id(m)])
+            merged.append((rank[id(best)], _merge_run(run, best)))
+    return [p for _, p in sorted(merged, key=lambda item: item[0])]
 
 
 def fit_to_budget(
