@@ -4,6 +4,13 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check
+# Every install comes from these locks (pip-compile, exact versions + sha256 hashes); `make lock` writes them.
+LOCK := requirements/lock.txt
+LOCK_DEV := requirements/lock-dev.txt
+PIP_VERSION := 26.3
+COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
+APP_EXTRAS := --extra llm --extra packs --extra multilingual --extra eval
 # Silence the Hub and telemetry everywhere the Makefile runs something.
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -11,20 +18,21 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export RAGAS_DO_NOT_TRACK := true
 
-.PHONY: install install-dev run chat test lint format packs-extra clean
+.PHONY: install install-dev run chat test lint format lock packs-extra clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade pip
+	$(PIP) install -q pip==$(PIP_VERSION)
 
-# torch first, pinned: a local CPU wheel. Anything else lets pip pick a multi-GB CUDA build.
-$(VENV)/.stamp-core: pyproject.toml | $(BIN)/python
-	$(PIP) install torch==2.13.0
-	$(PIP) install -e ".[llm,packs,multilingual,eval]"
+# The lock pins torch's CPU build (a local wheel here): PyPI's default Linux torch is a multi-GB CUDA build.
+# The project itself goes in without dependencies and without build isolation, so nothing unlocked sneaks in.
+$(VENV)/.stamp-core: $(LOCK) pyproject.toml | $(BIN)/python
+	$(PIP) install --require-hashes -r $(LOCK)
+	$(PIP) install --no-deps --no-build-isolation -e .
 	touch $@
 
-$(VENV)/.stamp-dev: pyproject.toml $(VENV)/.stamp-core
-	$(PIP) install -e ".[llm,packs,multilingual,eval,dev]"
+$(VENV)/.stamp-dev: $(LOCK_DEV) pyproject.toml $(VENV)/.stamp-core
+	$(PIP) install --require-hashes -r $(LOCK_DEV)
 	touch $@
 
 # These packs go in with --no-deps: they declare unrelated or compile-heavy dependencies.
@@ -64,7 +72,15 @@ format: $(VENV)/.stamp-dev
 	$(BIN)/ruff check --fix .
 
 test: $(VENV)/.stamp-dev $(VENV)/.stamp-packs-test $(VENV)/.stamp-browser lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
+
+# Re-resolve the locks from pyproject.toml's ranges: after changing a dependency, or (UPGRADE=1) to take
+# upstream releases on purpose. The dev lock is the superset; the app lock is constrained to agree with it.
+# Then run `make test` from a fresh clone with an empty pip cache before committing: it is the gate.
+lock: | $(BIN)/python
+	$(PIP) install -q "pip-tools>=7.6,<8"
+	$(COMPILE) $(APP_EXTRAS) --extra dev -o $(LOCK_DEV) pyproject.toml requirements/lock.in
+	$(COMPILE) $(APP_EXTRAS) -c $(LOCK_DEV) -o $(LOCK) pyproject.toml requirements/lock.in
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
