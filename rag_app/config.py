@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -308,23 +308,40 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     return out
 
 
+# YAML's spellings of null: `provider: none` is the string "none" in YAML, and so it is in the environment.
+_YAML_NULLS = frozenset({"null", "Null", "NULL", "~"})
+
+
+def _accepts_text(annotation: Any) -> bool:
+    """True when a field takes free text (str, Path, a Literal of strings, or an optional of those)."""
+    if annotation in (str, Path):
+        return True
+    args = get_args(annotation)
+    if get_origin(annotation) is Literal:
+        return all(isinstance(a, str) for a in args)
+    return bool(args) and any(_accepts_text(a) for a in args if a is not type(None))
+
+
 def _env_value(section: str, key: str, raw: str) -> Any:
-    """Typed value of one environment override: text fields keep the raw string (``"query: "``)."""
+    """One environment override, read as the same text would be read in config.yaml.
+
+    Text fields keep the raw string (``"query: "`` needs no YAML quoting); YAML's null spellings
+    (``null``, ``~``) are None; everything else (numbers, booleans, lists) is parsed as YAML.
+    """
     annotation = Settings.model_fields[section].annotation
     field = (
         annotation.model_fields.get(key)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel)
         else None
     )
-    if raw.strip().lower() in ("null", "~", "none") and field is not None and not field.is_required():
+    if raw.strip() in _YAML_NULLS:
         return None
-    if field is not None and "str" in str(field.annotation) and "int" not in str(field.annotation):
-        return raw
+    if field is None or _accepts_text(field.annotation):
+        return raw  # an unknown key is named by validation; text stays text
     try:
-        value = yaml.safe_load(raw)
+        return yaml.safe_load(raw)
     except yaml.YAMLError:
         return raw
-    return value if isinstance(value, bool | int | float) else raw
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:

@@ -280,3 +280,26 @@ def test_repo_config_yaml_validates_and_matches_defaults(in_empty_dir: Path) -> 
         assert getattr(s, section).model_dump() == getattr(defaults, section).model_dump(), section
     assert set(Settings.model_fields) - {"source", "base_dir"} == set(SECTIONS)
     assert s.base_dir == REPO_ROOT
+
+
+@pytest.mark.parametrize(
+    ("var", "raw", "section", "key", "expected"),
+    [
+        ("RAG_RERANKER__PROVIDER", "none", "reranker", "provider", "none"),
+        ("RAG_RETRIEVAL__MIN_RERANK_SCORE", "null", "retrieval", "min_rerank_score", None),
+        ("RAG_RETRIEVAL__MIN_RERANK_SCORE", "-2.5", "retrieval", "min_rerank_score", -2.5),
+        ("RAG_EVAL__K", "[1, 3]", "eval", "k", [1, 3]),
+        ("RAG_LLM__THREADS", "~", "llm", "threads", None),
+        ("RAG_UI__USERS_FILE", "users.txt", "ui", "users_file", Path("users.txt")),
+        ("RAG_LLM__MODEL", "1.5", "llm", "model", "1.5"),
+    ],
+)
+def test_env_value_means_what_the_same_text_means_in_yaml(
+    tmp_path: Path, in_empty_dir: Path, var: str, raw: str, section: str, key: str, expected: object
+) -> None:
+    from_env = load_settings(env={var: raw})
+    assert getattr(getattr(from_env, section), key) == expected
+    if key != "model":  # YAML reads a bare 1.5 as a number; a model name must be quoted there
+        cfg = tmp_path / "c.yaml"
+        cfg.write_text(f"{section}:\n  {key}: {raw}\n")
+        assert getattr(getattr(load_settings(path=cfg, env={}), section), key) == expected
