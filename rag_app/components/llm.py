@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from rag_app.components.libraries import require
 from rag_app.config import LLMSettings, Settings, secret
 from rag_app.errors import ConfigError, EndpointUnavailable, ModelUnavailable
 from rag_app.llm_server import LocalLLMServer
@@ -136,13 +137,7 @@ def build_llm(settings: Settings) -> ChatLLM:
     cfg = settings.llm
     if cfg.provider == "local":
         gguf = local_model_path(settings)
-        try:
-            import xllamacpp  # noqa: F401
-        except ImportError as exc:
-            raise ModelUnavailable(
-                "llm.provider is 'local' but the llama.cpp runtime (xllamacpp) is not installed.",
-                fix='pip install -e ".[llm]"  (or `make install`)',
-            ) from exc
+        require("xllamacpp")  # in this process: a broken runtime is named here, not in the child's log
         server = LocalLLMServer(
             gguf,
             settings.data_dir,

@@ -6,9 +6,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from rag_app.components.libraries import require
 from rag_app.components.resolve import resolve_model
 from rag_app.config import RerankerSettings, Settings
-from rag_app.errors import ConfigError, ModelUnavailable
+from rag_app.errors import ConfigError, LibraryUnavailable, ModelUnavailable
 
 
 class Reranker(ABC):
@@ -26,9 +27,7 @@ class FlagEmbeddingReranker(Reranker):
 
     def __init__(self, cfg: RerankerSettings, path: str) -> None:
         super().__init__(cfg)
-        from FlagEmbedding import FlagReranker
-
-        self.model = FlagReranker(
+        self.model = require("FlagEmbedding").FlagReranker(
             path,
             use_fp16=cfg.device.startswith("cuda"),
             devices=cfg.device,
@@ -52,9 +51,8 @@ class CrossEncoderReranker(Reranker):
 
     def __init__(self, cfg: RerankerSettings, path: str) -> None:
         super().__init__(cfg)
-        from sentence_transformers import CrossEncoder
-
-        self.model = CrossEncoder(path, device=cfg.device, max_length=cfg.max_length, local_files_only=True)
+        cross_encoder = require("sentence_transformers").CrossEncoder
+        self.model = cross_encoder(path, device=cfg.device, max_length=cfg.max_length, local_files_only=True)
 
     def score(self, query: str, passages: Sequence[str]) -> list[float]:
         if not passages:
@@ -113,15 +111,19 @@ def build_reranker(settings: Settings) -> tuple[Reranker | None, RerankerStatus]
         raise ConfigError(f"Unknown reranker.provider '{provider}'. Known: none, {', '.join(RERANKERS)}.")
     try:
         return builder(settings), RerankerStatus(enabled=True, available=True, model=settings.reranker.model)
-    except (ModelUnavailable, OSError, ImportError, ValueError) as exc:
+    except (LibraryUnavailable, ModelUnavailable, OSError, ImportError, ValueError) as exc:
         if settings.reranker.required:
-            if isinstance(exc, ModelUnavailable):
+            if isinstance(exc, ModelUnavailable | LibraryUnavailable):
                 raise
             raise ModelUnavailable(
                 f"Reranker '{settings.reranker.model}' could not load: {exc}",
                 fix="Copy a cross-encoder folder here and set reranker.model to its path.",
             ) from exc
         model = settings.reranker.model
+        if isinstance(exc, LibraryUnavailable):
+            return None, RerankerStatus(
+                enabled=True, available=False, model=model, reason=exc.message, fix=exc.fix
+            )
         if isinstance(exc, ModelUnavailable):
             reason = f"reranker '{model}' is not available offline"
         else:
