@@ -240,18 +240,18 @@ def rag_ingest(
 
 # -- 1. raw encoder ------------------------------------------------------------------------------
 def raw_encoder(cfg: Path, corpus: Path) -> dict[str, Any]:
-    import ingest.runner as runner
+    import ingest.indexer as runner
     from ingest.chunker import Chunker, effective_chunk_size
     from ingest.loaders import load, supported
+    from rag_app.components.embedders import build_embedder
     from rag_app.config import load_settings
     from rag_app.errors import IngestError
-    from rag_app.pipeline import Pipeline
 
     settings = load_settings(cfg)
     t = time.perf_counter()
-    embedder = Pipeline(settings).embedder
+    embedder = build_embedder(settings)
     load_s = time.perf_counter() - t
-    # The chunk budget exactly as ingest/runner.py computes it (the runner exports no helper for it).
+    # The chunk budget exactly as ingest/indexer.py computes it (the runner exports no helper for it).
     prefix = settings.embedder.passage_prefix
     prefix_tokens = embedder.count_tokens(prefix) if prefix else 0
     size, _warning = effective_chunk_size(settings.chunking.chunk_size, embedder.max_tokens, prefix_tokens)
@@ -261,7 +261,7 @@ def raw_encoder(cfg: Path, corpus: Path) -> dict[str, Any]:
     # The text the runner embeds: ``Chunk.embed_text`` when the runner uses it; otherwise the older
     # runner's inline rule, mirrored here: heading path + "\n" + chunk text.
     uses_property = ".embed_text" in inspect.getsource(runner)
-    rule = "ingest.chunker.Chunk.embed_text (used by ingest/runner.py)" if uses_property else "mirrored"
+    rule = "ingest.chunker.Chunk.embed_text (used by ingest/indexer.py)" if uses_property else "mirrored"
 
     def to_embed(c: Any) -> str:
         if uses_property:
@@ -332,11 +332,11 @@ def quantized(
     import numpy as np
 
     from ingest.chunker import split_sentences
+    from rag_app.components.embedders import build_embedder
     from rag_app.config import load_settings
-    from rag_app.pipeline import Pipeline
 
     settings = load_settings(cfg, overrides={"embedder": {"quantize": "int8"}})
-    int8 = Pipeline(settings).embedder
+    int8 = build_embedder(settings)
     int8.embed_passages(texts[:1])
     t = time.perf_counter()
     q_vectors = int8.embed_passages(texts)
@@ -352,7 +352,7 @@ def quantized(
         if sentences:
             queries.append(max(sentences, key=len))
             targets.append(i)
-    fp32 = Pipeline(load_settings(cfg)).embedder
+    fp32 = build_embedder(load_settings(cfg))
     a, b = np.asarray(fp32_vectors), np.asarray(q_vectors)
 
     def recall(emb: Any, matrix: Any) -> float:
@@ -585,7 +585,7 @@ def main(argv: list[str] | None = None) -> int:
         checks["ingest_chunks_equal_raw_chunks"] = rep2["chunks"] == raw["chunks"]
 
         # 3. naive llama-index (before the touch step: same, untouched corpus)
-        from rag_app.packs import find_pack, locate
+        from rag_app.components.packs import find_pack, locate
 
         pack = find_pack(MODEL)
         assert pack is not None

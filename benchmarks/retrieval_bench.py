@@ -146,19 +146,19 @@ def deep_rrf_variant(pipe: Any, name: str, leg_limit: int, rrf_k: int) -> Varian
     """Hybrid RRF with each leg asking for ``leg_limit`` hits (the app asks each for the final limit)."""
     from pymilvus import AnnSearchRequest, RRFRanker
 
-    from rag_app.store import OUTPUT_FIELDS
+    from rag_app.store.records import OUTPUT_FIELDS
 
     def fn(query: str) -> tuple[list[str], dict[str, float]]:
-        name_ = pipe.open_collection(create=False)
+        name_ = pipe.components.collection.open(create=False)
         t = time.perf_counter()
-        vec = pipe.embedder.embed_query(query)
+        vec = pipe.components.embedder.embed_query(query)
         t_embed = time.perf_counter() - t
         t = time.perf_counter()
         reqs = [
             AnnSearchRequest([list(vec)], "dense", {"metric_type": "COSINE"}, leg_limit),
             AnnSearchRequest([query], "sparse", {"metric_type": "BM25"}, leg_limit),
         ]
-        res = pipe.store.client.hybrid_search(
+        res = pipe.components.store.client.hybrid_search(
             name_, reqs, ranker=RRFRanker(rrf_k), limit=TOP, output_fields=OUTPUT_FIELDS
         )
         t_search = time.perf_counter() - t
@@ -174,13 +174,13 @@ def client_rrf_variant(
     tries a weighted RRF (the BM25 leg's 1/(k + rank) scaled by ``sparse_weight``)."""
 
     def fn(query: str) -> tuple[list[str], dict[str, float]]:
-        name_ = pipe.open_collection(create=False)
+        name_ = pipe.components.collection.open(create=False)
         t = time.perf_counter()
-        vec = pipe.embedder.embed_query(query)
+        vec = pipe.components.embedder.embed_query(query)
         t_embed = time.perf_counter() - t
         t = time.perf_counter()
-        dense = pipe.store.search(name_, "dense", leg_limit, vector=vec)
-        sparse = pipe.store.search(name_, "sparse", leg_limit, text=query)
+        dense = pipe.components.store.search(name_, "dense", leg_limit, vector=vec)
+        sparse = pipe.components.store.search(name_, "sparse", leg_limit, text=query)
         fused: dict[str, float] = {}
         text: dict[str, str] = {}
         for hits, weight in ((dense, 1.0), (sparse, sparse_weight)):
@@ -250,7 +250,7 @@ def synthetic_rows(
 
 def synthetic(pipe: Any, sizes: list[int], queries: list[str], batch: int = 5000) -> dict[str, Any]:
     """Grow one synthetic collection to each size; time query embedding + store.search per mode."""
-    store, emb = pipe.store, pipe.embedder
+    store, emb = pipe.components.store, pipe.components.embedder
     fp = dict(emb.fingerprint)
     fp["model"] = f"synthetic:{fp.get('model')}"
     name = "bench_synthetic"
@@ -372,8 +372,9 @@ def main() -> int:
     args = ap.parse_args()
     offline_env()
 
+    from ingest.indexer import build_indexer
     from rag_app.config import load_settings
-    from rag_app.pipeline import Pipeline
+    from rag_app.pipeline import build_pipeline
 
     work = Path(tempfile.mkdtemp(prefix="retrieval-bench-"))
     overrides: dict[str, Any] = {
@@ -403,10 +404,10 @@ def main() -> int:
             },
         },
     }
-    pipe = Pipeline(settings)
+    pipe = build_pipeline(settings)
     try:
         t = time.perf_counter()
-        emb = pipe.embedder
+        emb = pipe.components.embedder
         emb.embed_query("warm-up")
         result["embedder"] = {
             "model": emb.model_name,
@@ -414,7 +415,7 @@ def main() -> int:
             "load_seconds": round(time.perf_counter() - t, 2),
         }
         log(f"embedder {emb.model_name} loaded; ingesting {DATASET / 'docs'} ...")
-        report = pipe.ingest([DATASET / "docs"])
+        report = build_indexer(pipe.components).ingest([DATASET / "docs"])
         rep = report.as_dict()
         if rep["failed"]:
             raise SystemExit(f"ingest failed: {rep['failed']}")
@@ -451,7 +452,7 @@ def main() -> int:
                 client_rrf_variant(pipe, "client_rrf_k10_legs30_sparse0.5", 30, 10, sparse_weight=0.5),
             ]
         status = pipe.reranker_status
-        if pipe.reranker is not None:
+        if pipe.components.reranker is not None:
             variants.append(pipeline_variant(pipe, "hybrid_rrf+rerank", "hybrid", rerank=True))
             result["rerank"] = {"model": status.model, "candidates": settings.retrieval.candidates}
         else:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,21 +10,12 @@ from typing import Any
 
 import click
 
-
-def _settings(ctx: click.Context) -> Any:
-    obj = ctx.find_root().obj
-    if obj is not None and hasattr(obj, "settings"):
-        return obj.settings
-    from rag_app.config import load_settings
-
-    return load_settings()
+from rag_app.cli.common import settings_of
+from rag_app.settings import Settings
 
 
-def _offline_env() -> None:
-    os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
-    os.environ.setdefault(
-        "TIKTOKEN_CACHE_DIR", os.path.join(os.path.expanduser("~"), ".cache", "rag-app", "tiktoken")
-    )
+def _settings(ctx: click.Context) -> Settings:
+    return settings_of(ctx)
 
 
 @contextmanager
@@ -140,7 +130,6 @@ def run_cmd(
     strictness: int,
 ) -> None:
     """Run the pipeline on every question of DATASET and score it (rag eval DATASET)."""
-    _offline_env()
     from eval.ragas_metrics import parse_metrics
     from eval.runner import run_eval
 
@@ -191,7 +180,6 @@ def compare_cmd(
     mode: str, rerank: bool, rebuild: bool, limit: int | None, out: str | None, run_name: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Compare embedders on the same documents and questions (quality, latency, size, memory)."""
-    _offline_env()
     from eval.compare import run_compare
     from eval.ragas_metrics import parse_metrics
 
@@ -250,7 +238,6 @@ def selftest_cmd(
     ctx: click.Context, metrics: str | None, pairs: int | None, strictness: int, as_json: bool
 ) -> None:
     """Planted good/bad pairs: does the configured judge rank the good case above the bad one?"""
-    _offline_env()
     from eval.selftest import render_selftest, run_selftest
 
     settings = _settings(ctx)

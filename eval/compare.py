@@ -30,9 +30,10 @@ import yaml
 from eval.dataset import docs_folder_for, load_dataset
 from eval.retrieval import question_scores
 from eval.stats import aggregate, fmt, percentile
-from rag_app.config import EmbedderSettings, Settings
 from rag_app.errors import ConfigError
 from rag_app.errors import RagError as _RagError
+from rag_app.progress import Step
+from rag_app.settings import EmbedderSettings, Settings
 
 QUALITY = "ndcg@10"
 
@@ -60,9 +61,9 @@ def folder_size(path: Path) -> int:
 
 
 def known_providers() -> list[str]:
-    from rag_app.components.embedders import EMBEDDERS
+    from rag_app.registry import EMBEDDERS
 
-    return list(EMBEDDERS)
+    return EMBEDDERS.names()
 
 
 def parse_spec(spec: str, settings: Settings) -> tuple[str, dict[str, Any]]:
@@ -136,20 +137,24 @@ def compare_one(
     progress: Any,
     endpoint: Any,
 ) -> dict[str, Any]:
-    from rag_app.pipeline import Pipeline
+    from ingest.indexer import build_indexer
+    from rag_app.pipeline import Components, build_pipeline
 
     s = settings.model_copy(update={"embedder": EmbedderSettings.model_validate(embedder_cfg)})
-    pipe = Pipeline(s, store=store)
+    components = Components(s, store=store)
+    pipe = build_pipeline(components)
     rss0 = rss_bytes()
     t = time.perf_counter()
-    pipe.embedder.embed_query("warm up")  # loads the model
+    embedder = components.embedder
+    embedder.embed_query("warm up")  # loads the model
     load_s = time.perf_counter() - t
     load_mem = max(0, rss_bytes() - rss0)
     name = pipe.collection
     if rebuild and store.exists(name):
         store.drop(name)
     existed = store.exists(name) and store.count(name) > 0
-    report = pipe.ingest([docs], progress=_IngestProgress(progress, label) if progress else None)
+    indexer = build_indexer(components)
+    report = indexer.ingest([docs], progress=_IngestProgress(progress, label) if progress else None)
     ingest = report.as_dict()
     fresh = report.added + report.updated > 0
     size = None
@@ -178,7 +183,7 @@ def compare_one(
         "label": label,
         "embedder": f"{s.embedder.provider}:{s.embedder.model}",
         "collection": name,
-        "dimension": pipe.embedder.dimension,
+        "dimension": embedder.dimension,
         "chunks": store.count(name),
         "ingest_seconds": round(report.seconds, 2) if fresh else None,
         "ingest": ingest,
@@ -197,8 +202,10 @@ def compare_one(
         summ = summarize(rows, metrics, ks, settings.eval.bootstrap, settings.eval.seed)
         out["ragas"] = {m: summ[m] for m in metrics}
         out["judge"] = judge
-    # Free the model before the next embedder loads (memory figures stay per model).
-    pipe.__dict__.pop("embedder", None)
+    # Free the model before the next embedder loads (memory figures stay per model); the shared
+    # store stays open for the next embedder.
+    del pipe, indexer, embedder
+    components.close()
     return out
 
 
@@ -206,20 +213,12 @@ class _IngestProgress:
     """rag ingest's progress protocol, forwarded to the compare progress callback."""
 
     def __init__(self, progress: Any, label: str) -> None:
-        self.progress, self.label, self.total, self.done, self.chunks = progress, label, 0, 0, 0
+        self.progress, self.label = progress, label
 
-    def start(self, files: int) -> None:
-        self.total = files
-
-    def file_done(self, path: Path, status: str, chunks: int) -> None:
-        self.done += 1
-        self.chunks += chunks
-        self.progress(
-            f"ingest {self.label}", self.done, max(self.total, self.done), f"{status} {Path(path).name}"
-        )
-
-    def finish(self) -> None:
-        pass
+    def update(self, step: Step) -> None:
+        if step.status:
+            total = max(step.total, step.done)
+            self.progress(f"ingest {self.label}", step.done, total, f"{step.status} {Path(step.item).name}")
 
 
 def choose_best(results: list[dict[str, Any]]) -> dict[str, Any]:

@@ -19,13 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag_app.errors import RagError
+from rag_app.errors import DatasetError
 
 KNOWN = {"id", "user_input", "question", "reference", "reference_contexts", "source", "synthetic"}
-
-
-class DatasetError(RagError):
-    """The evaluation dataset is missing, unreadable or has an invalid row."""
 
 
 @dataclass

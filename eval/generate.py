@@ -18,8 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from rag_app.config import Settings
 from rag_app.errors import RagError
+from rag_app.settings import Settings
 
 MIN_WORDS = 40
 

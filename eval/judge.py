@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import re
 import threading
 import time
@@ -27,20 +26,12 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from eval.cache import JsonlCache
-from rag_app.config import LLMSettings, Settings, secret
-from rag_app.errors import ConfigError, RagError
-
-os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
+from rag_app.components.embedders import Embedder
+from rag_app.config import secret
+from rag_app.errors import ConfigError, JudgeFailure
+from rag_app.settings import LLMSettings, Settings
 
 T = TypeVar("T", bound=BaseModel)
-
-
-class JudgeFailure(RagError):
-    """One judge call failed; ``reason`` is a short category for the report."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
 
 
 def judge_llm_settings(settings: Settings) -> LLMSettings:
@@ -277,7 +268,7 @@ def make_judge_llm(endpoint: JudgeEndpoint, stats: CallStats | None = None) -> A
     return JudgeLLM()
 
 
-def make_ragas_embeddings(embedder: Any) -> Any:
+def make_ragas_embeddings(embedder: Embedder) -> Any:
     """Our :class:`~rag_app.components.embedders.Embedder` as a ragas ``BaseRagasEmbedding``."""
     from ragas.embeddings.base import BaseRagasEmbedding
 

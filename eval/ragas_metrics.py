@@ -22,16 +22,14 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from eval.judge import CallStats, JudgeEndpoint, JudgeFailure, JudgmentCache, make_judge_llm
-
-os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
+from eval.judge import CallStats, JudgeEndpoint, JudgmentCache, make_judge_llm
+from rag_app.errors import JudgeFailure
 
 LLM_METRICS = ("faithfulness", "answer_relevancy", "context_recall", "context_precision")
 NONLLM_METRICS = ("nonllm_context_recall", "nonllm_context_precision")

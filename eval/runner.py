@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,10 +24,9 @@ from eval.cache import JsonlCache
 from eval.dataset import Sample, docs_folder_for, load_dataset
 from eval.retrieval import question_scores
 from eval.stats import aggregate, percentile
-from rag_app.config import Settings
 from rag_app.errors import CollectionNotFound, RagError
-
-os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
+from rag_app.pipeline import Pipeline, build_pipeline
+from rag_app.settings import Settings
 
 ProgressFn = Callable[[str, int, int, str], None]  # phase, done, total, message
 
@@ -40,16 +38,8 @@ class RunOutput:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
-def pipeline_fingerprint(pipe: Any) -> dict[str, Any]:
-    s: Settings = pipe.settings
-    return {
-        "collection": pipe.collection,
-        "embedder": pipe.embedder.fingerprint,
-        "llm": {"provider": s.llm.provider, "model": s.llm.model, "base_url": s.llm.base_url,
-                "temperature": s.llm.temperature, "max_tokens": s.llm.max_tokens},
-        "retrieval": s.retrieval.model_dump(mode="json"),
-        "reranker": {"provider": s.reranker.provider, "model": s.reranker.model},
-    }  # fmt: skip
+def pipeline_fingerprint(pipe: Pipeline) -> dict[str, Any]:
+    return pipe.describe()
 
 
 class AnswerCache(JsonlCache):
@@ -68,7 +58,7 @@ class AnswerCache(JsonlCache):
         super().put(key, {"answer": answer})
 
 
-def answer_sample(pipe: Any, sample: Sample, ks: list[int]) -> dict[str, Any]:
+def answer_sample(pipe: Pipeline, sample: Sample, ks: list[int]) -> dict[str, Any]:
     """Run the real pipeline on one question."""
     from rag_app.pipeline import Answer
 
@@ -120,7 +110,7 @@ def judge_endpoint_for(settings: Settings, metrics: list[str]) -> Any:
 
 def build_scorer(
     settings: Settings,
-    pipe: Any,
+    pipe: Pipeline,
     metrics: list[str],
     cache_dir: Path | None,
     endpoint: Any,
@@ -133,12 +123,12 @@ def build_scorer(
     from eval.ragas_metrics import Scorer
 
     cache = JudgmentCache(cache_dir / "judgments.jsonl" if cache_dir else None)
-    embeddings = make_ragas_embeddings(pipe.embedder) if "answer_relevancy" in metrics else None
+    embeddings = make_ragas_embeddings(pipe.components.embedder) if "answer_relevancy" in metrics else None
     return Scorer(metrics, endpoint, embeddings=embeddings, cache=cache, strictness=strictness)
 
 
 def evaluate_pipeline(
-    pipe: Any,
+    pipe: Pipeline,
     samples: list[Sample],
     metrics: list[str],
     ks: list[int],
@@ -257,7 +247,7 @@ def run_eval(
     run_name: str | None = None,
     progress: ProgressFn | None = None,
     use_cache: bool = True,
-    pipeline: Any = None,
+    pipeline: Pipeline | None = None,
     strictness: int = 3,
 ) -> RunOutput:
     from eval.ragas_metrics import ALL_METRICS
@@ -270,9 +260,7 @@ def run_eval(
     run_dir.mkdir(parents=True, exist_ok=True)
     cache_dir = base / ".cache" if use_cache else None
     own = pipeline is None
-    if own:
-        from rag_app.pipeline import build_pipeline
-
+    if pipeline is None:
         pipeline = build_pipeline(settings)
     try:
         _check_collection(pipeline, dataset)
@@ -315,9 +303,9 @@ def run_eval(
     return RunOutput(run_dir, summary, rows)
 
 
-def _check_collection(pipe: Any, dataset: str | Path) -> None:
+def _check_collection(pipe: Pipeline, dataset: str | Path) -> None:
     name = pipe.collection
-    if pipe.store.exists(name) and pipe.store.count(name) > 0:
+    if pipe.components.collection.count() > 0:
         return
     docs = docs_folder_for(dataset)
     hint = f"rag ingest {docs}" if docs else "rag ingest PATH  (the documents the dataset was written for)"

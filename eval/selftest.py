@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rag_app.config import Settings
+from rag_app.settings import Settings
 
 EIFFEL = "The Eiffel Tower stands in Paris, France. It was completed in 1889 and is 330 metres tall."
 NILE = "The Nile is a river in north-eastern Africa. It flows north into the Mediterranean Sea."

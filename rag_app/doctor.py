@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from rag_app.components.libraries import LIBRARIES
 from rag_app.components.libraries import check as check_library
-from rag_app.config import Settings
+from rag_app.components.packs import PACKS, is_installed
 from rag_app.errors import RagError
-from rag_app.packs import PACKS, is_installed
-from rag_app.pipeline import Pipeline
+from rag_app.pipeline import Components
+from rag_app.settings import Settings
 
 Status = Literal["ok", "warn", "fail"]
 
@@ -68,70 +69,65 @@ def library_checks(settings: Settings) -> list[Check]:
 _LIB_FIX = "`make install` reinstalls the locked versions (requirements/lock.txt)."
 
 
-def run_checks(settings: Settings, check_llm: bool = True) -> list[Check]:
+def _embedder_check(c: Components) -> Check:
+    emb = c.embedder
+    emb.embed_query("rag doctor")  # really load and run the model, not just read its config
+    return Check(
+        "embedder", "ok", f"{emb.provider}:{emb.model_name}, {emb.dimension}-d, max {emb.max_tokens} tokens"
+    )
+
+
+def _reranker_check(c: Components) -> Check:
+    status = c.reranker_status
+    if not status.enabled:
+        return Check("reranker", "warn", "disabled (reranker.provider: none)")
+    if status.available:
+        return Check("reranker", "ok", f"{c.settings.reranker.provider}:{status.model}")
+    return Check("reranker", "warn", f"unavailable, answers skip reranking: {status.reason}", status.fix)
+
+
+def _collection_check(c: Components) -> Check:
+    collection = c.collection
+    name = collection.name
+    if not collection.exists():
+        return Check("collection", "warn", f"{name} does not exist yet", "Run `rag ingest PATH` to build it.")
+    collection.open(create=False)  # checks the embedder fingerprint
+    return Check("collection", "ok", f"{name}: {collection.count()} chunks")
+
+
+def _llm_check(c: Components) -> Check:
+    llm = c.llm
+    models = llm.ping()
+    where = "local llama.cpp server" if c.settings.llm.provider == "local" else c.settings.llm.provider
+    return Check("llm", "ok", f"{where} at {llm.base_url} answers (models: {', '.join(models)[:80]})")
+
+
+def _run(component: str, check: Callable[[Components], Check], c: Components) -> Check:
+    try:
+        return check(c)
+    except Exception as exc:
+        return _fail(component, exc)
+
+
+def run_checks(settings: Settings, check_llm: bool = True, share_index: bool = False) -> list[Check]:
+    """One line per component; a failing part never hides the others."""
     checks = [Check("config", "ok", f"loaded from {settings.source}")]
-    pipe = Pipeline(settings)
+    c = Components(settings, share_index)
     try:
-        emb = pipe.embedder
-        emb.embed_query("rag doctor")  # really load and run the model, not just read its config
-        checks.append(
-            Check(
-                "embedder",
-                "ok",
-                f"{emb.provider}:{emb.model_name}, {emb.dimension}-d, max {emb.max_tokens} tokens",
-            )
+        embedder = _run("embedder", _embedder_check, c)
+        checks += [embedder, _run("reranker", _reranker_check, c)]
+        milvus = _run(
+            "milvus",
+            lambda c: Check("milvus", "ok", f"{settings.milvus_uri} ({len(c.store.names())} collections)"),
+            c,
         )
-    except Exception as exc:
-        checks.append(_fail("embedder", exc))
-        emb = None
-
-    try:
-        status = pipe.reranker_status
-        if not status.enabled:
-            checks.append(Check("reranker", "warn", "disabled (reranker.provider: none)"))
-        elif status.available:
-            checks.append(Check("reranker", "ok", f"{settings.reranker.provider}:{status.model}"))
-        else:
-            checks.append(
-                Check("reranker", "warn", f"unavailable, answers skip reranking: {status.reason}", status.fix)
-            )
-    except Exception as exc:
-        checks.append(_fail("reranker", exc))
-
-    try:
-        store = pipe.store
-        names = store.client.list_collections()
-        checks.append(Check("milvus", "ok", f"{settings.milvus_uri} ({len(names)} collections)"))
-        if emb is not None:
-            name = pipe.collection
-            if store.exists(name):
-                pipe.open_collection(create=False)
-                checks.append(Check("collection", "ok", f"{name}: {store.count(name)} chunks"))
-            else:
-                checks.append(
-                    Check(
-                        "collection",
-                        "warn",
-                        f"{name} does not exist yet",
-                        "Run `rag ingest PATH` to build it.",
-                    )
-                )
-    except Exception as exc:
-        checks.append(_fail("milvus", exc))
-
-    if check_llm:
-        try:
-            llm = pipe.llm
-            models = llm.ping()
-            where = "local llama.cpp server" if settings.llm.provider == "local" else settings.llm.provider
-            checks.append(
-                Check("llm", "ok", f"{where} at {llm.base_url} answers (models: {', '.join(models)[:80]})")
-            )
-        except Exception as exc:
-            checks.append(_fail("llm", exc))
-        finally:
-            pipe.close()
-
+        checks.append(milvus)
+        if embedder.status == "ok" and milvus.status == "ok":
+            checks.append(_run("collection", _collection_check, c))
+        if check_llm:
+            checks.append(_run("llm", _llm_check, c))
+    finally:
+        c.close()
     checks.extend(library_checks(settings))
     installed = [p.name for p in PACKS if is_installed(p)]
     missing = [p for p in PACKS if not is_installed(p)]

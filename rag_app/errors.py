@@ -61,3 +61,30 @@ class IngestError(RagError):
 
 class LLMServerError(RagError):
     """The local llama.cpp server could not be started."""
+
+
+class UploadRejected(RagError):
+    """A file refused before ingest (type, size, name); the message is shown to the user."""
+
+
+class DatasetError(RagError):
+    """The evaluation dataset is missing, unreadable or has an invalid row."""
+
+
+class JudgeFailure(RagError):
+    """One judge call failed; ``reason`` is a short category for the report."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def describe(exc: BaseException) -> tuple[str, str | None]:
+    """(message, fix) for the user. Only a :class:`RagError` has a message meant for users; anything
+    else is named by its type so the edge can say it is unexpected and log the traceback."""
+    if isinstance(exc, RagError):
+        return exc.message, exc.fix
+    return (
+        f"Unexpected error ({type(exc).__name__}): {exc}",
+        "See the log for details; RAG_DEBUG=1 shows the traceback.",
+    )

@@ -36,7 +36,7 @@ def norm(text: str) -> str:
 
 @pytest.fixture(scope="session")
 def minilm_path() -> Path:
-    from rag_app.packs import find_pack, locate
+    from rag_app.components.packs import find_pack, locate
 
     pack = find_pack("sentence-transformers/all-MiniLM-L6-v2")
     assert pack is not None
@@ -45,7 +45,7 @@ def minilm_path() -> Path:
 
 @pytest.fixture(scope="session")
 def smollm_gguf() -> Path:
-    from rag_app.packs import find_pack, locate
+    from rag_app.components.packs import find_pack, locate
 
     pack = find_pack("smollm2-135m", "llm")
     assert pack is not None
@@ -55,7 +55,7 @@ def smollm_gguf() -> Path:
 @pytest.fixture(scope="session")
 def qwen_gguf() -> Path:
     """The default answering model (Qwen2.5-Coder-0.5B pack), assembled and sha256-checked."""
-    from rag_app.packs import find_pack, locate
+    from rag_app.components.packs import find_pack, locate
 
     pack = find_pack("qwen2.5-coder-0.5b", "llm")
     assert pack is not None
@@ -135,3 +135,10 @@ def run_rag(
 ) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([RAG, *args], capture_output=True, text=True, timeout=timeout, env=full_env, **kw)
+
+
+def ingest_paths(pipe: Any, paths: list[Any], **kwargs: Any) -> Any:
+    """Ingest with an indexer wired on the pipeline's own components (as the CLI and UI do)."""
+    from ingest.indexer import build_indexer
+
+    return build_indexer(pipe.components).ingest(paths, **kwargs)

@@ -25,9 +25,10 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from rag_app.errors import UploadRejected
 from ui.auth import Credentials
 from ui.service import ChatEvent, RagService, flatten_content
-from ui.uploads import UploadRejected, resolve_server_path, store_stream
+from ui.uploads import resolve_server_path, store_stream
 
 MODEL_ID = "rag"
 
@@ -244,7 +245,7 @@ def _sync(service: RagService, paths: list[Path]) -> Iterator[Any]:
     ev = IngestEvent(total=len(paths))
     try:
         with service.write_lock:
-            ev.report = service.pipe.ingest(list(paths), sync=True).as_dict()
+            ev.report = service.indexer.ingest(list(paths), sync=True).as_dict()
     except Exception as exc:
         from ui.service import error_text
 

@@ -7,11 +7,6 @@ Nothing here reaches the network: analytics off, no share link, no server-side r
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("GRADIO_SSR_MODE", "False")
-
 import ipaddress
 import logging
 from collections.abc import Iterator
@@ -22,14 +17,16 @@ import gradio as gr
 import yaml
 from fastapi import FastAPI
 
-from rag_app.config import Settings, masked_dump
+from rag_app.config import masked_dump
+from rag_app.errors import UploadRejected
 from rag_app.pipeline import Pipeline, build_pipeline
 from rag_app.process import Shutdown
+from rag_app.settings import Settings
 from ui import render
 from ui.api import add_api
 from ui.auth import Credentials, load_credentials
 from ui.service import RagService, clean_history, error_text
-from ui.uploads import UploadRejected, store_file
+from ui.uploads import allowed_types, store_file
 
 log = logging.getLogger("rag_app.ui")
 
@@ -63,7 +60,7 @@ def banners(service: RagService) -> str:
         msg, fix = error_text(exc)
         out.append(render.banner_html("warn", "Reranker:", msg, fix))
     try:
-        if not pipe.store.exists(pipe.collection):
+        if not pipe.collection_exists():
             out.append(
                 render.banner_html(
                     "info",
@@ -99,8 +96,7 @@ def components_md(service: RagService) -> str:
     pipe = service.pipe
     lines = ["| Component | State |", "|---|---|"]
     try:
-        emb = pipe.embedder
-        lines.append(f"| Embedder | `{emb.provider}:{emb.model_name}` ({emb.dimension}-d) |")
+        lines.append(f"| Embedder | `{pipe.embedder_description()}` |")
     except Exception as exc:
         msg, fix = error_text(exc)
         lines.append(f"| Embedder | unavailable: {msg} — **Fix:** {fix or ''} |")
@@ -138,7 +134,7 @@ def collection_choices(service: RagService) -> list[tuple[str, str]]:
 def create_app(pipeline: Pipeline, service: RagService | None = None) -> gr.Blocks:
     service = service or RagService(pipeline)
     settings = service.settings
-    allowed = list(settings.ui.allowed_types)
+    allowed = allowed_types(settings)
 
     with gr.Blocks(title=TITLE, fill_width=True) as demo:
         banner = gr.HTML(header_html(service), elem_classes="rag-banners", padding=False)
@@ -551,8 +547,7 @@ def launch(settings: Settings, host: str | None = None, port: int | None = None)
     pipeline = build_pipeline(settings, share_index=True)
     print("Loading the embedder and reranker…", flush=True)
     try:
-        _ = pipeline.embedder
-        _ = pipeline.reranker_status
+        pipeline.warm_up()
     except Exception as exc:  # shown in the UI's banners and Status tab as well
         msg, fix = error_text(exc)
         print(f"Warning: {msg}" + (f"\nFix: {fix}" if fix else ""))

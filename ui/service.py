@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag_app.config import Settings
+from ingest.indexer import Indexer, build_indexer
+from rag_app.answering.answerer import Answer
+from rag_app.collection import settings_for_collection
 from rag_app.errors import EndpointUnavailable, RagError
-from rag_app.pipeline import Answer, Pipeline
+from rag_app.pipeline import Pipeline, build_pipeline
+from rag_app.progress import Step
+from rag_app.settings import Settings
 from rag_app.types import SearchResult
 
 log = logging.getLogger("rag_app.ui")
@@ -91,30 +94,29 @@ class IngestEvent:
 
 
 class _QueueProgress:
+    """Ingest steps into the event the UI polls."""
+
     def __init__(self, event: IngestEvent, changed: threading.Event) -> None:
         self.event = event
         self.changed = changed
 
-    def start(self, files: int) -> None:
-        self.event.total = files
-        self.changed.set()
-
-    def file_done(self, path: Path, status: str, chunks: int) -> None:
-        self.event.done += 1
-        self.event.files.append({"path": str(path), "status": status, "chunks": chunks})
-        self.changed.set()
-
-    def finish(self) -> None:
+    def update(self, step: Step) -> None:
+        if step.status and step.status != "deleted":
+            self.event.done = step.done
+            self.event.files.append({"path": step.item, "status": step.status, "chunks": step.units})
+        elif not step.status:
+            self.event.total = step.total
         self.changed.set()
 
 
 class RagService:
     def __init__(self, pipeline: Pipeline) -> None:
         self.pipe = pipeline
+        self.indexer = build_indexer(pipeline.components)
         self.base_settings = pipeline.settings
         self.answer_lock = threading.Lock()
         self.write_lock = threading.Lock()
-        self._pipelines: dict[str, Pipeline] = {}
+        self._open: dict[str, tuple[Pipeline, Indexer]] = {}
 
     @property
     def settings(self) -> Settings:
@@ -123,7 +125,7 @@ class RagService:
     # -- collections -------------------------------------------------------------------------
     def collections(self) -> list[dict[str, Any]]:
         out = []
-        for info in self.pipe.store.collections():
+        for info in self.pipe.collections():
             out.append(
                 {
                     "name": info.name,
@@ -146,32 +148,20 @@ class RagService:
         """Switch the app (UI and API) to an existing collection, with the embedder that built it."""
         if name == self.active_collection():
             return name
-        if name in self._pipelines:
-            self.pipe = self._pipelines[name]
+        if name in self._open:
+            self.pipe, self.indexer = self._open[name]
             return name
-        info = next((c for c in self.pipe.store.collections() if c.name == name), None)
+        info = next((c for c in self.pipe.collections() if c.name == name), None)
         if info is None:
             raise RagError(f"Collection {name!r} does not exist.", fix="Pick one from the list.")
         fp = info.fingerprint
         if not fp:
             raise RagError(f"Collection {name!r} was not built by rag (no embedder fingerprint).")
-        s = self.base_settings.model_copy(deep=True)
-        s.milvus.collection = name
-        emb = s.embedder
-        emb.provider = fp.get("provider", emb.provider)
-        emb.model = fp.get("model", emb.model)
-        emb.normalize = bool(fp.get("normalize", emb.normalize))
-        emb.query_prefix = fp.get("query_prefix", "")
-        emb.passage_prefix = fp.get("passage_prefix", "")
-        if "pooling" in fp:
-            emb.pooling = fp["pooling"]
-        emb.quantize = fp.get("quantize", "none")
-        current = self.pipe
-        pipe = Pipeline(s, store=current.store, llm=current.llm, share_index=current.share_index)
-        pipe.store.open(name, pipe.embedder.fingerprint, create=False)  # checks the fingerprint
-        self._pipelines.setdefault(self.active_collection(), current)
-        self._pipelines[name] = pipe
-        self.pipe = pipe
+        components = self.pipe.components.sharing(settings_for_collection(self.base_settings, name, fp))
+        components.collection.open(create=False)  # checks the fingerprint
+        self._open.setdefault(self.active_collection(), (self.pipe, self.indexer))
+        self.pipe, self.indexer = build_pipeline(components), build_indexer(components)
+        self._open[name] = (self.pipe, self.indexer)
         return name
 
     # -- chat ----------------------------------------------------------------------------------
@@ -228,7 +218,7 @@ class RagService:
         def work() -> None:
             try:
                 with self.write_lock:
-                    report = self.pipe.ingest(list(paths), progress=_QueueProgress(event, changed))
+                    report = self.indexer.ingest(list(paths), progress=_QueueProgress(event, changed))
                 box["report"] = report.as_dict()
             except Exception as exc:
                 box["error"] = error_text(exc)
@@ -248,7 +238,3 @@ class RagService:
         event.report = box.get("report")
         event.error = box.get("error")
         yield event
-
-
-def now() -> float:
-    return time.time()

@@ -16,13 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from rag_app.config import Settings
+from rag_app.errors import ConfigError, UploadRejected
+from rag_app.settings import Settings
 
 _UNSAFE = re.compile(r"[^\w.\- ()+,]+", re.UNICODE)
-
-
-class UploadRejected(ValueError):
-    """A file refused before ingest (type, size, name); the message is shown to the user."""
 
 
 @dataclass
@@ -54,9 +51,29 @@ def safe_name(name: str) -> str:
     return base
 
 
+def allowed_types(settings: Settings) -> list[str]:
+    """Extensions uploads accept: ``ui.allowed_types``, else every type ingest reads.
+
+    A configured type that ingest cannot read is a configuration error naming the key.
+    """
+    from ingest.loaders import LOADERS
+
+    readable = list(LOADERS)
+    if settings.ui.allowed_types is None:
+        return readable
+    allowed = [e.lower() if e.startswith(".") else "." + e.lower() for e in settings.ui.allowed_types]
+    unknown = [e for e in allowed if e not in readable]
+    if unknown:
+        raise ConfigError(
+            f"ui.allowed_types lists {', '.join(unknown)}, which ingest cannot read.",
+            fix=f"Use only types ingest reads: {', '.join(readable)} (or remove the key to accept them all).",
+        )
+    return allowed
+
+
 def check_type(name: str, settings: Settings) -> str:
     ext = Path(name).suffix.lower()
-    allowed = [e.lower() if e.startswith(".") else "." + e.lower() for e in settings.ui.allowed_types]
+    allowed = allowed_types(settings)
     if ext not in allowed:
         raise UploadRejected(f"type {ext or '(none)'} not allowed (allowed: {', '.join(allowed)})")
     return ext

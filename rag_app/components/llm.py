@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from rag_app.components.libraries import require
-from rag_app.config import LLMSettings, Settings, secret
+from rag_app.components.packs import find_pack, locate
+from rag_app.config import secret
 from rag_app.errors import ConfigError, EndpointUnavailable, ModelUnavailable
 from rag_app.llm_server import LocalLLMServer
-from rag_app.packs import find_pack, locate
+from rag_app.registry import LLMS
+from rag_app.settings import LLMSettings, Settings
 
 Message = dict[str, str]
 
@@ -133,25 +135,34 @@ def local_model_path(settings: Settings) -> Path:
     )
 
 
-def build_llm(settings: Settings) -> ChatLLM:
+def build_local(settings: Settings) -> ChatLLM:
+    """llama.cpp's server for a local GGUF, started (or reused) on 127.0.0.1."""
     cfg = settings.llm
-    if cfg.provider == "local":
-        gguf = local_model_path(settings)
-        require("xllamacpp")  # in this process: a broken runtime is named here, not in the child's log
-        server = LocalLLMServer(
-            gguf,
-            settings.data_dir,
-            n_ctx=cfg.context_window,
-            threads=cfg.threads,
-            startup_timeout=cfg.startup_timeout,
+    gguf = local_model_path(settings)
+    require("xllamacpp")  # in this process: a broken runtime is named here, not in the child's log
+    server = LocalLLMServer(
+        gguf,
+        settings.data_dir,
+        n_ctx=cfg.context_window,
+        threads=cfg.threads,
+        startup_timeout=cfg.startup_timeout,
+    )
+    base = server.ensure()
+    return ChatLLM(cfg, f"{base}/v1", gguf.stem, server)
+
+
+def build_openai(settings: Settings) -> ChatLLM:
+    """Any OpenAI-compatible endpoint: OpenAI, vLLM, Ollama, a llama.cpp server."""
+    cfg = settings.llm
+    if not cfg.base_url and not secret(cfg.api_key_env):
+        raise ConfigError(
+            "llm.provider is 'openai' but neither llm.base_url nor an API key is set.",
+            fix=f"Set llm.base_url (vLLM/Ollama/llama.cpp) or export {cfg.api_key_env} for OpenAI.",
         )
-        base = server.ensure()
-        return ChatLLM(cfg, f"{base}/v1", gguf.stem, server)
-    if cfg.provider == "openai":
-        if not cfg.base_url and not secret(cfg.api_key_env):
-            raise ConfigError(
-                "llm.provider is 'openai' but neither llm.base_url nor an API key is set.",
-                fix=f"Set llm.base_url (vLLM/Ollama/llama.cpp) or export {cfg.api_key_env} for OpenAI.",
-            )
-        return ChatLLM(cfg, cfg.base_url or "https://api.openai.com/v1", cfg.model)
-    raise ConfigError(f"Unknown llm.provider '{cfg.provider}'. Known: local, openai.")
+    return ChatLLM(cfg, cfg.base_url or "https://api.openai.com/v1", cfg.model)
+
+
+def build_llm(settings: Settings) -> ChatLLM:
+    """The configured chat LLM (``llm.provider``, ``rag_app.registry.LLMS``)."""
+    llm: ChatLLM = LLMS.builder(settings.llm.provider)(settings)
+    return llm

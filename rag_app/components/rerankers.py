@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag_app.components.libraries import require
 from rag_app.components.resolve import resolve_model
-from rag_app.config import RerankerSettings, Settings
-from rag_app.errors import ConfigError, LibraryUnavailable, ModelUnavailable
+from rag_app.errors import LibraryUnavailable, ModelUnavailable
+from rag_app.registry import RERANKERS
+from rag_app.settings import RerankerSettings, Settings
 
 
 class Reranker(ABC):
@@ -82,20 +83,14 @@ class RerankerStatus:
         }
 
 
-def _flag(settings: Settings) -> Reranker:
+def build_flag(settings: Settings) -> Reranker:
     path = resolve_model(settings.reranker.model, "reranker", settings, "reranker.model")
     return FlagEmbeddingReranker(settings.reranker, str(path))
 
 
-def _cross(settings: Settings) -> Reranker:
+def build_cross_encoder(settings: Settings) -> Reranker:
     path = resolve_model(settings.reranker.model, "reranker", settings, "reranker.model")
     return CrossEncoderReranker(settings.reranker, str(path))
-
-
-RERANKERS: dict[str, Callable[[Settings], Reranker]] = {
-    "flagembedding": _flag,
-    "sentence-transformers": _cross,
-}
 
 
 def build_reranker(settings: Settings) -> tuple[Reranker | None, RerankerStatus]:
@@ -106,9 +101,7 @@ def build_reranker(settings: Settings) -> tuple[Reranker | None, RerankerStatus]
     provider = settings.reranker.provider
     if provider == "none":
         return None, RerankerStatus(enabled=False, available=False, reason="reranker.provider is 'none'")
-    builder = RERANKERS.get(provider)
-    if builder is None:
-        raise ConfigError(f"Unknown reranker.provider '{provider}'. Known: none, {', '.join(RERANKERS)}.")
+    builder = RERANKERS.builder(provider)
     try:
         return builder(settings), RerankerStatus(enabled=True, available=True, model=settings.reranker.model)
     except (LibraryUnavailable, ModelUnavailable, OSError, ImportError, ValueError) as exc:

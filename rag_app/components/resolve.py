@@ -6,12 +6,11 @@ Order: local path > local Hugging Face cache > installed offline pack > download
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from rag_app.config import Settings
+from rag_app.components.packs import find_pack, locate
 from rag_app.errors import ModelUnavailable
-from rag_app.packs import find_pack, locate
+from rag_app.settings import Settings
 
 
 def _local_path(name: str, settings: Settings) -> Path | None:
@@ -30,14 +29,6 @@ def _hub_cache(name: str) -> Path | None:
         return Path(snapshot_download(repo_id=name, local_files_only=True))
     except Exception:
         return None
-
-
-def offline_env(allow_download: bool) -> None:
-    """Make Hugging Face libraries offline unless the user allowed downloads."""
-    if not allow_download:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 
 def resolve_model(name: str, kind: str, settings: Settings, setting_key: str) -> Path:

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.runner import ingest_paths
 from rag_app.components.embedders import build_embedder
 from rag_app.config import load_settings
 from rag_app.errors import CollectionMismatch
-from rag_app.pipeline import Pipeline
+from rag_app.pipeline import build_pipeline
+from tests.conftest import ingest_paths
 
 pytestmark = pytest.mark.integration
 
@@ -24,29 +24,29 @@ QUESTION = "SQLite supports an unlimited number of simultaneous readers"
 
 def test_swapping_the_embedder_builds_a_second_collection(make_config, docs_dir: Path) -> None:  # type: ignore[no-untyped-def]
     cfg = make_config()
-    minilm = Pipeline(load_settings(cfg, env={}))
+    minilm = build_pipeline(load_settings(cfg, env={}))
     first = ingest_paths(minilm, [docs_dir])
-    old_name, old_count = first.collection, minilm.store.count(first.collection)
+    old_name, old_count = first.collection, minilm.components.store.count(first.collection)
 
     # One line changed in config: embedder.model. Reuse the open store (Milvus Lite: one client per folder).
     mpnet_settings = load_settings(
         cfg, env={"RAG_EMBEDDER__MODEL": "sentence-transformers/all-mpnet-base-v2"}
     )
-    mpnet = Pipeline(mpnet_settings, store=minilm.store)
-    assert mpnet.embedder.dimension == 768
+    mpnet = build_pipeline(mpnet_settings, store=minilm.components.store)
+    assert mpnet.components.embedder.dimension == 768
     assert mpnet.collection != old_name
     second = ingest_paths(mpnet, [docs_dir])
     assert second.collection == mpnet.collection and second.added == first.added
 
     # The old collection is untouched and still answers with its own embedder.
-    assert minilm.store.count(old_name) == old_count
+    assert minilm.components.store.count(old_name) == old_count
     assert any(QUESTION in p.text for p in minilm.search(QUESTION, mode="dense").passages)
     # The new config searches the new collection.
     result = mpnet.search(QUESTION, mode="dense")
     assert result.collection == second.collection
     assert any(QUESTION in p.text for p in result.passages)
 
-    names = {c.name: c for c in minilm.store.collections()}
+    names = {c.name: c for c in minilm.components.store.collections()}
     assert names[old_name].dimension == 384 and names[second.collection].dimension == 768
     assert names[old_name].documents == names[second.collection].documents == 3
 
@@ -58,7 +58,7 @@ def test_swapping_the_embedder_builds_a_second_collection(make_config, docs_dir:
             "RAG_MILVUS__COLLECTION": old_name,
         },
     )
-    wrong = Pipeline(pinned, embedder=mpnet.embedder, store=minilm.store)
+    wrong = build_pipeline(pinned, embedder=mpnet.components.embedder, store=minilm.components.store)
     with pytest.raises(CollectionMismatch) as err:
         wrong.search(QUESTION)
     text = str(err.value)
@@ -144,13 +144,13 @@ def test_openai_provider_indexes_and_searches(make_config, docs_dir: Path, embed
             "batch_size": 8,
         }
     )
-    pipe = Pipeline(load_settings(cfg, env={}))
-    assert pipe.embedder.dimension == 384
+    pipe = build_pipeline(load_settings(cfg, env={}))
+    assert pipe.components.embedder.dimension == 384
     report = ingest_paths(pipe, [docs_dir])
     assert report.added == 3 and "minilm_remote" in report.collection
     result = pipe.search(QUESTION, mode="dense")
     assert any(QUESTION in p.text for p in result.passages)
-    vec = np.array(pipe.embedder.embed_query("x"))
+    vec = np.array(pipe.components.embedder.embed_query("x"))
     assert abs(np.linalg.norm(vec) - 1.0) < 1e-5  # normalised client-side
 
 

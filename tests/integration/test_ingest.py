@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.runner import ingest_paths
 from rag_app.config import load_settings
-from rag_app.pipeline import Pipeline
-from tests.conftest import FIXTURES, RAG, run_rag
+from rag_app.pipeline import Pipeline, build_pipeline
+from rag_app.progress import Step
+from tests.conftest import FIXTURES, RAG, ingest_paths, run_rag
 
 pytestmark = pytest.mark.integration
 
@@ -29,14 +29,14 @@ def embedder(minilm_path: Path):  # type: ignore[no-untyped-def]
 
 
 def _pipe(cfg: Path, embedder, **env: str) -> Pipeline:  # type: ignore[no-untyped-def]
-    return Pipeline(load_settings(cfg, env=env), embedder=embedder)
+    return build_pipeline(load_settings(cfg, env=env), embedder=embedder)
 
 
 def _index(pipe: Pipeline) -> dict[str, set[tuple[str, str]]]:
     """source -> {(chunk id, text)}: the whole index content, comparable across runs."""
-    name = pipe.open_collection(create=False)  # loads it, as a fresh process must
+    name = pipe.components.collection.open(create=False)  # loads it, as a fresh process must
     out: dict[str, set[tuple[str, str]]] = {}
-    for row in pipe.store.client.query(name, filter="", output_fields=["source", "text"], limit=16384):
+    for row in pipe.components.store.rows(name, ["source", "text"], filter="", limit=16384):
         out.setdefault(Path(row["source"]).name, set()).add((row["id"], row["text"]))
     return out
 
@@ -79,18 +79,18 @@ def test_sync_adds_updates_skips_and_removes(make_config, docs_dir: Path, embedd
 def test_metadata_fields_are_typed_and_filled(make_config, docs_dir: Path, embedder) -> None:  # type: ignore[no-untyped-def]
     pipe = _pipe(make_config(), embedder)
     ingest_paths(pipe, [docs_dir])
-    rows = pipe.store.client.query(
+    rows = pipe.components.store.rows(
         pipe.collection,
         filter='page == 2 and source like "%r-faq-2pages.pdf"',
-        output_fields=["title", "page", "heading", "chunk", "content_hash", "mtime", "size", "n_chunks"],
+        fields=["title", "page", "heading", "chunk", "content_hash", "mtime", "size", "n_chunks"],
         limit=100,
     )
     assert rows and all(r["page"] == 2 for r in rows)
     pdf = docs_dir / "r-faq-2pages.pdf"
     assert rows[0]["mtime"] == int(pdf.stat().st_mtime) and rows[0]["size"] == pdf.stat().st_size
     assert len(rows[0]["content_hash"]) == 64
-    md = pipe.store.client.query(
-        pipe.collection, filter='source like "%notes.md"', output_fields=["heading", "title"], limit=100
+    md = pipe.components.store.rows(
+        pipe.collection, ["heading", "title"], filter='source like "%notes.md"', limit=100
     )
     assert any(" > " in r["heading"] or r["heading"] for r in md) and md[0]["title"]
 
@@ -106,7 +106,7 @@ def test_chunks_never_exceed_what_the_embedder_reads(make_config, embedder, tmp_
     pipe = _pipe(cfg, embedder)
     report = ingest_paths(pipe, [docs])
     assert any("chunking.chunk_size 1000" in w for w in report.warnings)
-    rows = pipe.store.client.query(pipe.collection, filter="", output_fields=["text", "heading"], limit=1000)
+    rows = pipe.components.store.rows(pipe.collection, ["text", "heading"], filter="", limit=1000)
     assert len(rows) > 5
     for r in rows:
         embedded = f"{r['heading']}\n{r['text']}" if r["heading"] else r["text"]
@@ -120,7 +120,7 @@ def test_cjk_text_splits_on_its_own_punctuation(make_config, embedder, tmp_path:
     (docs / "zh.txt").write_text(text * 12, encoding="utf-8")
     pipe = _pipe(make_config(chunking={"chunk_size": 64, "chunk_overlap": 0}), embedder)
     ingest_paths(pipe, [docs])
-    rows = pipe.store.client.query(pipe.collection, filter="", output_fields=["text"], limit=1000)
+    rows = pipe.components.store.rows(pipe.collection, ["text"], filter="", limit=1000)
     assert len(rows) > 3
     assert all(r["text"][-1] in "。！；？" for r in rows), [r["text"][-5:] for r in rows]
 
@@ -159,15 +159,9 @@ def test_bad_inputs_are_reported_and_nothing_is_lost(
     victim.write_text("# Soon gone\n\nThis file is deleted while the ingest runs.\n")
 
     class DeleteDuringRun:
-        def start(self, files: int) -> None:
-            pass
-
-        def file_done(self, path: Path, status: str, chunks: int) -> None:
-            if path.name == "0trigger.xyz":
+        def update(self, step: Step) -> None:
+            if Path(step.item).name == "0trigger.xyz" and step.status:
                 victim.unlink()
-
-        def finish(self) -> None:
-            pass
 
     report = ingest_paths(pipe, [bad, tmp_path / "does-not-exist"], progress=DeleteDuringRun())
     failed = {Path(f["path"]).name: f["error"] for f in report.failed}
@@ -209,7 +203,7 @@ def test_kill_9_mid_run_then_rerun_equals_a_clean_run(make_config, embedder, tmp
     reference = _pipe(ref_cfg, embedder)
     ingest_paths(reference, [corpus])
     expected = _index(reference)
-    reference.store.close()
+    reference.components.store.close()
 
     cfg = tmp_path / "crash.yaml"
     cfg.write_text(ref_cfg.read_text().replace(str(tmp_path / "ref.db"), str(tmp_path / "crash.db")))
@@ -220,7 +214,7 @@ def test_kill_9_mid_run_then_rerun_equals_a_clean_run(make_config, embedder, tmp
             reference = _pipe(ref_cfg, embedder)
             ingest_paths(reference, [corpus])
             expected = _index(reference)
-            reference.store.close()
+            reference.components.store.close()
         proc = subprocess.Popen(
             [RAG, "--config", str(cfg), "ingest", str(corpus)],
             stderr=subprocess.PIPE,
@@ -236,8 +230,8 @@ def test_kill_9_mid_run_then_rerun_equals_a_clean_run(make_config, embedder, tmp
         assert report["added"] + report["updated"] + report["unchanged"] == 12
         pipe = _pipe(cfg, embedder)
         assert _index(pipe) == expected, f"round {round_}: index differs from an uninterrupted run"
-        assert pipe.store.count(pipe.collection) == sum(len(v) for v in expected.values())
-        pipe.store.close()
+        assert pipe.components.store.count(pipe.collection) == sum(len(v) for v in expected.values())
+        pipe.components.store.close()
 
 
 def test_ingest_while_chat_serves_the_same_index(
@@ -293,17 +287,17 @@ def test_progress_bar_on_a_terminal(make_config, docs_dir: Path) -> None:  # typ
 
 def test_unchanged_rerun_loads_no_model_weights(make_config, docs_dir: Path) -> None:  # type: ignore[no-untyped-def]
     cfg = make_config()
-    first = Pipeline(load_settings(cfg, env={}))
+    first = build_pipeline(load_settings(cfg, env={}))
     name = ingest_paths(first, [docs_dir]).collection
     first.close()
 
-    again = Pipeline(load_settings(cfg, env={}))
+    again = build_pipeline(load_settings(cfg, env={}))
     report = ingest_paths(again, [docs_dir])
     assert (report.unchanged, report.chunks, report.collection) == (3, 0, name)
-    assert again.embedder._model is None  # type: ignore[attr-defined]  # named from its config files alone
+    assert again.components.embedder._model is None  # type: ignore[attr-defined]  # named from its config files alone
     # Loading it later agrees with what the config files said (it raises otherwise).
-    assert len(again.embedder.embed_query("check")) == again.embedder.dimension == 384
-    assert again.embedder.max_tokens == 256
+    assert len(again.components.embedder.embed_query("check")) == again.components.embedder.dimension == 384
+    assert again.components.embedder.max_tokens == 256
     again.close()
 
 

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.runner import ingest_paths
 from rag_app.config import load_settings
 from rag_app.errors import CollectionNotFound, EndpointUnavailable
-from rag_app.pipeline import Pipeline
+from rag_app.pipeline import Pipeline, build_pipeline
 from rag_app.store import MilvusStore
-from tests.conftest import R_FAQ_FACT, norm
+from tests.conftest import R_FAQ_FACT, ingest_paths, norm
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +25,7 @@ def shared_embedder(minilm_path: Path):  # type: ignore[no-untyped-def]
 
 def _pipeline(cfg: Path, embedder, **overrides) -> Pipeline:  # type: ignore[no-untyped-def]
     settings = load_settings(cfg, env={}, overrides=overrides or None)
-    return Pipeline(settings, embedder=embedder)
+    return build_pipeline(settings, embedder=embedder)
 
 
 def _bad_files(folder: Path) -> dict[str, str]:
@@ -53,7 +52,7 @@ def test_ingest_search_ask_end_to_end(
     assert [Path(s["path"]).name for s in report.skipped] == ["picture.png"]
     assert report.added == 3 and report.exit_code == 2
     collection = report.collection
-    chunks = pipe.store.count(collection)
+    chunks = pipe.components.store.count(collection)
     assert chunks == report.chunks > 0
 
     # The fact asked about is on page 2 of the PDF; it must come back with its page number.
@@ -72,7 +71,7 @@ def test_ingest_search_ask_end_to_end(
     # Ingesting the same folder again embeds nothing and adds nothing.
     again = ingest_paths(pipe, [docs_dir])
     assert (again.added, again.updated, again.unchanged, again.chunks) == (0, 0, 3, 0)
-    assert pipe.store.count(collection) == chunks
+    assert pipe.components.store.count(collection) == chunks
 
     # A changed file replaces its chunks: no duplicates, no stale text.
     notes = docs_dir / "notes.md"
@@ -81,8 +80,8 @@ def test_ingest_search_ask_end_to_end(
     assert changed.updated == 1
     doc_texts = [p.text for p in pipe.search("axolotl Xochimilco", mode="sparse", top_k=20).passages]
     assert any("axolotl" in t for t in doc_texts)
-    notes_rows = pipe.store.client.query(
-        collection, filter=f'source == "{notes.resolve()}"', output_fields=["text"]
+    notes_rows = pipe.components.store.rows(
+        collection, filter=f'source == "{notes.resolve()}"', fields=["text"]
     )
     assert len(notes_rows) == 1 and "axolotl" in notes_rows[0]["text"]
 
@@ -98,7 +97,7 @@ def test_reopen_after_restart_loads_collection(
     # A fresh client on the same folder, as a new process would see it: the collection is released.
     settings = load_settings(cfg, env={})
     store = MilvusStore(settings.milvus_uri)
-    pipe2 = Pipeline(settings, embedder=shared_embedder, store=store)
+    pipe2 = build_pipeline(settings, embedder=shared_embedder, store=store)
     hits = pipe2.search("When was the SQLite project started?", mode="dense", top_k=1)
     assert hits.collection == name and hits.passages
 

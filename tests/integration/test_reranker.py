@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.runner import ingest_paths
 from rag_app.config import load_settings
 from rag_app.errors import ModelUnavailable
-from rag_app.pipeline import Pipeline
+from rag_app.pipeline import build_pipeline
+from tests.conftest import ingest_paths
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +24,7 @@ def test_reranker_rescores_and_reorders(
     provider: str, make_config, docs_dir: Path, tiny_reranker_dir: Path
 ) -> None:  # type: ignore[no-untyped-def]
     cfg = make_config(reranker={"provider": provider, "model": str(tiny_reranker_dir), "max_length": 128})
-    pipe = Pipeline(load_settings(cfg, env={}))
+    pipe = build_pipeline(load_settings(cfg, env={}))
     ingest_paths(pipe, [docs_dir])
     assert pipe.reranker_status.available
 
@@ -35,7 +35,7 @@ def test_reranker_rescores_and_reorders(
     assert all(isinstance(s, float) for s in scores)
     assert scores == sorted(scores, reverse=True)  # type: ignore[type-var]
     # The reranker saw the candidates, not only the final top 3: the order is the reranker's.
-    direct = pipe.reranker.score(result.query, [p.text for p in result.passages])  # type: ignore[union-attr]
+    direct = pipe.components.reranker.score(result.query, [p.text for p in result.passages])  # type: ignore[union-attr]
     assert direct == pytest.approx(scores, abs=1e-5)
 
     # First-stage scores stay beside the rerank scores.
@@ -53,7 +53,7 @@ def test_reranker_rescores_and_reorders(
 
 def test_missing_reranker_is_skipped_with_a_reason(make_config, docs_dir: Path) -> None:  # type: ignore[no-untyped-def]
     cfg = make_config(reranker={"provider": "flagembedding", "model": "BAAI/bge-reranker-base"})
-    pipe = Pipeline(load_settings(cfg, env={}))
+    pipe = build_pipeline(load_settings(cfg, env={}))
     ingest_paths(pipe, [docs_dir / "notes.md"])
     result = pipe.search("SQLite")
     assert result.passages
@@ -66,7 +66,7 @@ def test_required_reranker_that_cannot_load_is_an_error(make_config) -> None:  #
     cfg = make_config(
         reranker={"provider": "flagembedding", "model": "BAAI/bge-reranker-base", "required": True}
     )
-    pipe = Pipeline(load_settings(cfg, env={}))
+    pipe = build_pipeline(load_settings(cfg, env={}))
     with pytest.raises(ModelUnavailable) as err:
         _ = pipe.reranker_status
     assert "BAAI/bge-reranker-base" in str(err.value)

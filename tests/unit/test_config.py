@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rag_app.config import Settings, load_settings, masked_dump
+from rag_app.config import load_settings, masked_dump
 from rag_app.errors import ConfigError
+from rag_app.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SECTIONS = (

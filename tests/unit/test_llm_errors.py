@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from rag_app.components.llm import ChatLLM
-from rag_app.config import LLMSettings
 from rag_app.errors import EndpointUnavailable
+from rag_app.settings import LLMSettings
 
 MESSAGES = [{"role": "user", "content": "hi"}]
 

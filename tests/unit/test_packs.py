@@ -1,4 +1,4 @@
-"""rag_app.packs: finding packs, locating installed ones, assembling and verifying 'parts' packs."""
+"""rag_app.components.packs: finding packs, locating installed ones, assembling and verifying 'parts' packs."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from rag_app.components.packs import PACKS, Pack, find_pack, is_installed, locate, missing_dists
 from rag_app.errors import ModelUnavailable
-from rag_app.packs import PACKS, Pack, find_pack, is_installed, locate, missing_dists
 
 
 @pytest.mark.parametrize(

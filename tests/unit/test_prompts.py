@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rag_app.prompts import SYSTEM, build_messages, passage_label
+from rag_app.answering.prompts import SYSTEM, build_messages, passage_label
 from rag_app.types import Passage
 
 

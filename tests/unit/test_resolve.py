@@ -8,8 +8,9 @@ import pytest
 
 from rag_app.components import resolve as resolve_mod
 from rag_app.components.resolve import resolve_model
-from rag_app.config import Settings, load_settings
+from rag_app.config import load_settings
 from rag_app.errors import ModelUnavailable
+from rag_app.settings import Settings
 
 
 @pytest.fixture

@@ -6,16 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from ingest.runner import cjk_share
-from rag_app.errors import ConfigError
-from rag_app.prompts import (
+from ingest.language import cjk_share
+from rag_app.answering.condense import (
     build_condense_messages,
     clean_condensed,
     content_terms,
     expand_with_history,
     usable_rewrite,
 )
-from rag_app.retriever import SearchFilters, assemble, fit_to_budget, glob_to_like
+from rag_app.errors import ConfigError
+from rag_app.retrieval.context import assemble, fit_to_budget
+from rag_app.retrieval.filters import SearchFilters, glob_to_like
 from rag_app.types import Passage
 
 

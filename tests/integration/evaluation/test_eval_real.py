@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import run_rag
+from tests.conftest import ingest_paths, run_rag
 
 pytestmark = pytest.mark.integration
 
@@ -20,7 +20,7 @@ def test_eval_runs_pipeline_judges_and_resumes(eval_workspace: dict[str, Any]) -
     settings = load_settings(eval_workspace["config"], env={})
     pipe = build_pipeline(settings)
     try:
-        pipe.ingest([eval_workspace["docs"]])
+        ingest_paths(pipe, [eval_workspace["docs"]])
         out = run_eval(
             settings,
             eval_workspace["dataset"],

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FIXTURES, REPO, write_config
+from tests.conftest import FIXTURES, REPO, ingest_paths, write_config
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["GRADIO_SSR_MODE"] = "False"
@@ -68,7 +68,7 @@ def ui_server(
     pipe = build_pipeline(settings, share_index=True)
     docs = folder / "docs"
     shutil.copytree(FIXTURES, docs, ignore=shutil.ignore_patterns("LICENSES.md"))
-    report = pipe.ingest([docs])
+    report = ingest_paths(pipe, [docs])
     assert report.added == 3, report.as_dict()
 
     app = build_server(pipe, Credentials({USER: PASSWORD}))

@@ -22,7 +22,7 @@ def _dead_url() -> str:
 
 
 def test_llm_down_is_a_readable_message(ui_server: UIServer) -> None:
-    from rag_app.pipeline import Pipeline
+    from rag_app.pipeline import build_pipeline
     from ui.api import add_api
     from ui.auth import Credentials
     from ui.service import RagService
@@ -30,7 +30,9 @@ def test_llm_down_is_a_readable_message(ui_server: UIServer) -> None:
     s = ui_server.settings.model_copy(deep=True)
     s.llm.base_url = _dead_url()
     s.llm.timeout = 5
-    pipe = Pipeline(s, embedder=ui_server.pipeline.embedder, store=ui_server.pipeline.store)
+    pipe = build_pipeline(
+        s, embedder=ui_server.pipeline.components.embedder, store=ui_server.pipeline.components.store
+    )
     service = RagService(pipe)
     events = list(service.chat("In R, where are new features typically introduced?"))
     last = events[-1]

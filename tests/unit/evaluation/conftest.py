@@ -57,15 +57,18 @@ class HashEmbedder:
         return [v / norm for v in vec]
 
 
-class FakeStore:
-    def exists(self, name: str) -> bool:
+class FakeCollection:
+    def exists(self) -> bool:
         return True
 
-    def count(self, name: str) -> int:
+    def count(self) -> int:
         return 3
 
-    def close(self) -> None:
-        pass
+
+class FakeComponents:
+    def __init__(self) -> None:
+        self.embedder = HashEmbedder()
+        self.collection = FakeCollection()
 
 
 class FakePipeline:
@@ -77,8 +80,7 @@ class FakePipeline:
         self, settings: Any, passages: list[str], answer: str = "SQLite stores a database in one file."
     ) -> None:
         self.settings = settings
-        self.embedder = HashEmbedder()
-        self.store = FakeStore()
+        self.components = FakeComponents()
         self.passages = passages
         self.text = answer
         self.answers = 0
@@ -109,6 +111,9 @@ class FakePipeline:
             result.timings["generate"] = 0.02
 
         return result, tokens()
+
+    def describe(self) -> dict[str, Any]:
+        return {"collection": self.collection, "embedder": self.components.embedder.fingerprint}
 
     def close(self) -> None:
         pass

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from eval.dataset import DatasetError, load_dataset
+from eval.dataset import load_dataset
+from rag_app.errors import DatasetError
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

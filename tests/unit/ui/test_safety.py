@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 
 from rag_app.config import load_settings
-from rag_app.errors import ConfigError
+from rag_app.errors import ConfigError, UploadRejected
 from ui.auth import Credentials, load_credentials
 from ui.service import clean_history, flatten_content
 from ui.uploads import (
-    UploadRejected,
     remove_upload,
     resolve_server_path,
     safe_name,

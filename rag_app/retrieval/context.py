@@ -1,89 +1,16 @@
-"""Retrieval helpers around the store: search filters and context assembly.
+"""Context assembly: ranked chunks become the passages the LLM sees.
 
-Filters become Milvus boolean expressions on typed scalar fields (``source``, ``doc_id``), which
-Milvus Lite evaluates cheaply. Context assembly turns ranked chunks into the passages the LLM
-sees: neighbouring chunks of one document are merged (their repeated overlap dropped), exact
-duplicates removed, and the order of the best-ranked chunk kept.
+Neighbouring chunks of one document are merged (their repeated overlap dropped), exact duplicates
+removed, and the order of the best-ranked chunk kept; then the passages are fitted to the LLM's
+context budget by its own token count.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import replace
 
-from rag_app.errors import ConfigError
 from rag_app.types import Passage
-
-
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def glob_to_like(pattern: str) -> str:
-    """A shell-style glob as a SQL LIKE pattern: ``*`` → ``%``, ``?`` → ``_``; literal % and _ escaped."""
-    out = []
-    for ch in pattern:
-        if ch == "*":
-            out.append("%")
-        elif ch == "?":
-            out.append("_")
-        elif ch in "%_":
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    like = "".join(out)
-    while "%%" in like:
-        like = like.replace("%%", "%")
-    return like
-
-
-@dataclass
-class SearchFilters:
-    """Restrict a search. Each list is OR-ed inside itself; the lists are AND-ed together.
-
-    ``sources``: path globs (``docs/*.pdf``, ``*/reports/*``); a relative glob is taken from
-    ``base`` (the working directory), since sources are stored as absolute paths.
-    ``types``: file extensions (``pdf``, ``.md``). ``doc_ids``: document ids from ``rag collections``
-    or the UI's document list.
-    """
-
-    sources: list[str] = field(default_factory=list)
-    types: list[str] = field(default_factory=list)
-    doc_ids: list[str] = field(default_factory=list)
-
-    def __bool__(self) -> bool:
-        return bool(self.sources or self.types or self.doc_ids)
-
-    def expression(self, base: Path | None = None) -> str:
-        base = base or Path.cwd()
-        parts: list[str] = []
-        if self.sources:
-            likes = []
-            for glob in self.sources:
-                g = os.path.expanduser(glob.strip())
-                if not g:
-                    continue
-                if not (g.startswith(("/", "*", "?"))):
-                    g = str(base / g)
-                likes.append(f"source like {_quote(glob_to_like(g))}")
-            if likes:
-                parts.append("(" + " or ".join(likes) + ")")
-        if self.types:
-            exts = []
-            for t in self.types:
-                t = t.strip().lower().lstrip(".")
-                if not t or not t.replace("-", "").isalnum():
-                    raise ConfigError(
-                        f"File type filter {t!r} is not an extension.", fix="Use e.g. pdf, md, docx."
-                    )
-                exts.append(f"source like {_quote('%.' + t)}")
-            parts.append("(" + " or ".join(exts) + ")")
-        if self.doc_ids:
-            ids = ", ".join(_quote(d) for d in self.doc_ids)
-            parts.append(f"doc_id in [{ids}]")
-        return " and ".join(parts)
 
 
 def _overlap(a: str, b: str, min_chars: int = 12) -> int:

@@ -1,0 +1,280 @@
+"""The ingest run: plan from one scan of the index, then load ▸ chunk ▸ embed ▸ upsert.
+
+- Identity: a document is its absolute path; its content hash decides whether it changed.
+  Unchanged files (same size and mtime, or same hash) cost no embedding work.
+- Crash safety: chunk ids derive from (document, content hash, chunk index) and every row carries
+  the number of chunks of its version. A new version is written first and the old one deleted
+  after, so a run killed at any moment leaves either the old or the new version, or both, or a
+  partial new one; the next run sees which (``DocState.complete``) and finishes the job, never
+  duplicating or losing a document.
+- Speed: a reader thread loads and chunks the next files while the encoder works; chunks from
+  many files go to the encoder in large batches.
+
+>>> indexer = build_indexer(pipeline.components)          # doctest: +SKIP
+>>> indexer.ingest(["~/docs"], sync=True).as_dict()       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import queue
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.chunker import Chunk, Chunker, effective_chunk_size
+from ingest.language import detect_analyzer
+from ingest.loaders import LoadedDocument, load, supported
+from ingest.report import IngestReport
+from ingest.walk import chunk_id, doc_id_for, oserror_reason, walk
+from rag_app.collection import Collection
+from rag_app.components.embedders import Embedder
+from rag_app.errors import IngestError
+from rag_app.pipeline import Components
+from rag_app.progress import NoProgress, Progress, Step
+from rag_app.settings import Settings
+from rag_app.store import DocState, MilvusStore, rows_for
+
+READ_AHEAD = 16  # files loaded and chunked ahead of the encoder
+
+
+@dataclass
+class _Job:
+    path: Path
+    doc_id: str
+    content_hash: str
+    size: int
+    mtime: int
+    previous: DocState | None
+    doc: LoadedDocument | None = None
+    chunks: list[Chunk] = field(default_factory=list)
+    error: str | None = None
+
+
+def _under(source: str, roots: list[Path]) -> bool:
+    src = Path(source)
+    return any(src == r or r in src.parents for r in roots)
+
+
+class _Run:
+    """One run's report and its progress steps (files done out of the files found)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.report = IngestReport()
+        self.progress = progress
+        self.total = 0
+        self.done = 0
+
+    def notify(self, path: Path | str, status: str, chunks: int = 0) -> None:
+        if status != "deleted":
+            self.done += 1
+        self.progress.update(
+            Step("ingest", self.done, self.total, item=str(path), status=status, units=chunks)
+        )
+
+    def fail(self, path: Path | str, reason: str) -> None:
+        self.report.fail(path, reason)
+        self.notify(path, "failed")
+
+
+class Indexer:
+    """Adds, updates and (with ``sync``) removes documents in the configured embedder's collection."""
+
+    def __init__(
+        self, settings: Settings, embedder: Embedder, store: MilvusStore, collection: Collection
+    ) -> None:
+        self._settings = settings
+        self._embedder = embedder
+        self._store = store
+        self._collection = collection
+
+    def ingest(
+        self, paths: Iterable[str | Path], sync: bool = False, progress: Progress | None = None
+    ) -> IngestReport:
+        """Ingest files and folders. With ``sync``, documents stored from under the given paths whose
+        files are gone are deleted."""
+        start = time.perf_counter()
+        run = _Run(progress or NoProgress())
+        report = run.report
+        settings = self._settings
+        roots = [Path(p).expanduser() for p in paths]
+        files: list[Path] = []
+        for root in roots:
+            files.extend(walk(root, report))
+        analyzer: str = settings.retrieval.analyzer
+        if analyzer == "auto" and not self._collection.exists():
+            analyzer = detect_analyzer(files)
+        report.collection = collection = self._collection.open(create=True, analyzer=analyzer)
+        stored = self._store.documents(collection)
+        run.total = len(files)
+        run.progress.update(Step("ingest", 0, run.total))
+        seen_ids: set[str] = set()
+        jobs = self._plan(files, stored, seen_ids, run)
+        if jobs:  # the tokenizer (and the model weights) load only when there is something to embed
+            self._process(collection, jobs, run)
+        if sync:
+            gone = [
+                s for s in stored.values()
+                if s.doc_id not in seen_ids and _under(s.source, roots) and not Path(s.source).exists()
+            ]  # fmt: skip
+            for state in gone:
+                self._store.delete_document(collection, state.doc_id)
+                report.deleted += 1
+                run.notify(Path(state.source), "deleted")
+        report.seconds = time.perf_counter() - start
+        return report
+
+    def _plan(
+        self, files: list[Path], stored: dict[str, DocState], seen_ids: set[str], run: _Run
+    ) -> list[_Job]:
+        """Which files need work. Same size+mtime as a complete stored version: no read at all."""
+        report = run.report
+        max_mb = self._settings.ingest.max_file_mb
+        jobs: list[_Job] = []
+        for path in files:
+            if not supported(path):
+                report.skipped.append(
+                    {"path": str(path), "reason": f"unsupported type {path.suffix or '(none)'}"}
+                )
+                run.notify(path, "skipped")
+                continue
+            try:
+                st = path.stat()
+                doc_id = doc_id_for(path)
+                if doc_id in seen_ids:
+                    continue
+                seen_ids.add(doc_id)
+                if st.st_size > max_mb * 1024 * 1024:
+                    raise IngestError(
+                        f"{st.st_size / 1048576:.1f} MB is over ingest.max_file_mb ({max_mb:g} MB)"
+                    )
+                prev = stored.get(doc_id)
+                if prev and prev.complete() and prev.size == st.st_size and prev.mtime == int(st.st_mtime):
+                    report.unchanged += 1
+                    run.notify(path, "unchanged")
+                    continue
+                content_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+                if prev and prev.complete(content_hash):
+                    report.unchanged += 1
+                    run.notify(path, "unchanged")
+                    continue
+                jobs.append(_Job(path, doc_id, content_hash, st.st_size, int(st.st_mtime), prev))
+            except IngestError as exc:
+                run.fail(path, exc.message.removeprefix(f"{path}: "))
+            except OSError as exc:
+                run.fail(path, oserror_reason(exc))
+        return jobs
+
+    def _chunker(self, run: _Run) -> Chunker:
+        emb, cfg = self._embedder, self._settings
+        prefix = emb.count_tokens(cfg.embedder.passage_prefix) if cfg.embedder.passage_prefix else 0
+        size, warning = effective_chunk_size(cfg.chunking.chunk_size, emb.max_tokens, prefix)
+        if warning:
+            run.report.warnings.append(warning)
+        return Chunker(size, cfg.chunking.chunk_overlap, emb.token_counter())
+
+    def _process(self, collection: str, jobs: list[_Job], run: _Run) -> None:
+        chunker = self._chunker(run)
+        ready: queue.Queue[_Job | None] = queue.Queue(maxsize=READ_AHEAD)
+        stop = threading.Event()
+
+        def reader() -> None:
+            for job in jobs:
+                if stop.is_set():
+                    break
+                ready.put(_read(job, chunker))
+            ready.put(None)
+
+        thread = threading.Thread(target=reader, name="ingest-reader", daemon=True)
+        thread.start()
+        pending: list[_Job] = []
+        pending_chunks = 0
+        try:
+            while True:
+                job = ready.get()
+                if job is not None:
+                    if job.error:
+                        run.fail(job.path, job.error)
+                        continue
+                    pending.append(job)
+                    pending_chunks += len(job.chunks)
+                if pending and (job is None or pending_chunks >= self._settings.ingest.encode_batch):
+                    self._embed_and_store(collection, pending, run)
+                    pending, pending_chunks = [], 0
+                if job is None:
+                    break
+        finally:
+            stop.set()
+            while thread.is_alive():  # unblock the reader if it waits on a full queue
+                try:
+                    ready.get_nowait()
+                except queue.Empty:
+                    thread.join(timeout=0.1)
+
+    def _embed_and_store(self, collection: str, jobs: list[_Job], run: _Run) -> None:
+        texts = [c.embed_text for job in jobs for c in job.chunks]
+        vectors = self._embedder.embed_passages(texts)
+        now = int(time.time())
+        offset = 0
+        for job in jobs:
+            n = len(job.chunks)
+            vecs, offset = vectors[offset : offset + n], offset + n
+            assert job.doc is not None
+            meta = [
+                {
+                    "id": chunk_id(job.doc_id, job.content_hash, c.index),
+                    "doc_id": job.doc_id,
+                    "source": str(job.path.resolve()),
+                    "title": job.doc.title[:1000],
+                    "page": c.page if c.page is not None else -1,
+                    "heading": c.heading[:2000],
+                    "chunk": c.index,
+                    "content_hash": job.content_hash,
+                    "mtime": job.mtime,
+                    "size": job.size,
+                    "n_chunks": n,
+                    "ingested_at": now,
+                }
+                for c in job.chunks
+            ]
+            # The stored text is the chunk; its heading path (embedded with it) has its own field.
+            self._store.upsert(collection, rows_for([c.text for c in job.chunks], vecs, meta))
+            # New version first, old versions after: an interrupted run never loses the document.
+            prev = job.previous
+            if prev and set(prev.counts) - {job.content_hash}:
+                self._store.delete_document(collection, job.doc_id, except_hash=job.content_hash)
+            run.report.chunks += n
+            job.doc, job.chunks = None, []  # done: keep memory flat however large the corpus
+            if prev is None:
+                run.report.added += 1
+                run.notify(job.path, "added", n)
+            else:
+                run.report.updated += 1
+                run.notify(job.path, "updated", n)
+
+
+def _read(job: _Job, chunker: Chunker) -> _Job:
+    """Load and chunk one file (runs on the reader thread). The file is re-read and re-hashed,
+    so a file that changed after planning is ingested as its current content."""
+    try:
+        data = job.path.read_bytes()
+        job.content_hash = hashlib.sha256(data).hexdigest()
+        job.size = len(data)
+        job.doc = load(job.path, data)
+        job.chunks = chunker.split(job.doc)
+        if not job.chunks:
+            job.error = "no text found"
+    except IngestError as exc:
+        job.error = exc.message.removeprefix(f"{job.path}: ")
+    except OSError as exc:
+        job.error = oserror_reason(exc)
+    except Exception as exc:  # a loader bug must not stop the other files
+        job.error = f"{type(exc).__name__}: {exc}"
+    return job
+
+
+def build_indexer(components: Components) -> Indexer:
+    """An :class:`Indexer` on the same embedder, store and collection as a pipeline's components."""
+    return Indexer(components.settings, components.embedder, components.store, components.collection)

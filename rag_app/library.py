@@ -1,0 +1,43 @@
+"""The documents in a collection, as a user sees them: listing and deleting (files are left alone)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rag_app.collection import Collection
+from rag_app.store import MilvusStore
+
+
+class Library:
+    def __init__(self, store: MilvusStore, collection: Collection) -> None:
+        self._store = store
+        self._collection = collection
+
+    def documents(self) -> list[dict[str, Any]]:
+        """The documents in the collection, newest first."""
+        if not self._collection.exists():
+            return []
+        name = self._collection.open(create=False)
+        docs = []
+        for d in self._store.documents(name, details=True).values():
+            docs.append(
+                {
+                    "doc_id": d.doc_id,
+                    "source": d.source,
+                    "name": Path(d.source).name,
+                    "title": d.title,
+                    "pages": d.pages or None,
+                    "chunks": d.chunks,
+                    "size": d.size,
+                    "ingested_at": d.ingested_at,
+                    "complete": d.complete(),
+                }
+            )
+        docs.sort(key=lambda d: (-int(d["ingested_at"] or 0), d["name"]))
+        return docs
+
+    def delete(self, doc_id: str) -> None:
+        """Remove one document's chunks from the collection (its file is left alone)."""
+        name = self._collection.open(create=False)
+        self._store.delete_document(name, doc_id)

@@ -1,0 +1,108 @@
+"""First-stage search (dense, BM25 or hybrid) over ``retrieval.candidates``, then cross-encoder rerank.
+
+>>> result = retriever.search("What is SQLite?", top_k=3)     # doctest: +SKIP
+>>> [p.source for p in result.passages]                        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+
+from rag_app.collection import Collection
+from rag_app.components.embedders import Embedder
+from rag_app.components.rerankers import Reranker, RerankerStatus
+from rag_app.errors import ConfigError
+from rag_app.retrieval.filters import SearchFilters
+from rag_app.settings import RetrievalSettings
+from rag_app.store import Hit, MilvusStore
+from rag_app.types import Passage, SearchResult
+
+MODES = ("dense", "sparse", "hybrid")
+
+
+def _passage(h: Hit) -> Passage:
+    return Passage(
+        source=h.fields["source"],
+        page=None if int(h.fields["page"]) < 0 else int(h.fields["page"]),
+        chunk=int(h.fields["chunk"]),
+        text=h.fields["text"],
+        score=h.score,
+        doc_id=h.fields["doc_id"],
+        heading=h.fields.get("heading", ""),
+        title=h.fields.get("title", ""),
+    )
+
+
+class Retriever:
+    def __init__(
+        self,
+        embedder: Embedder,
+        store: MilvusStore,
+        collection: Collection,
+        reranker: Reranker | None,
+        reranker_status: RerankerStatus,
+        cfg: RetrievalSettings,
+    ) -> None:
+        self._embedder = embedder
+        self._store = store
+        self._collection = collection
+        self._reranker = reranker
+        self.reranker_status = reranker_status
+        self._cfg = cfg
+
+    def search(
+        self,
+        query: str,
+        top_k: int | None = None,
+        mode: str | None = None,
+        rerank: bool = True,
+        filters: SearchFilters | None = None,
+        filter: str = "",
+    ) -> SearchResult:
+        """Ranked passages for ``query``.
+
+        ``filters`` restrict by source glob, file type or document id; ``filter`` is a raw Milvus
+        expression AND-ed with them. ``rerank=False`` skips the cross-encoder for this request.
+        """
+        cfg = self._cfg
+        top_k = top_k or cfg.top_k
+        mode = mode or cfg.mode
+        if mode not in MODES:
+            raise ConfigError(f"Unknown search mode {mode!r}.", fix="Use dense, sparse or hybrid.")
+        expr = " and ".join(f"({e})" for e in (filters.expression() if filters else "", filter) if e)
+        name = self._collection.open(create=False)
+        timings: dict[str, float] = {}
+        use_rerank = rerank and self._reranker is not None
+        limit = max(cfg.candidates, top_k) if use_rerank else top_k
+
+        vector = None
+        if mode in ("dense", "hybrid"):
+            t = time.perf_counter()
+            vector = self._embedder.embed_query(query)
+            timings["embed"] = time.perf_counter() - t
+        t = time.perf_counter()
+        hits = self._store.search(
+            name, mode, limit, vector=vector, text=query, rrf_k=cfg.rrf_k, filter=expr,
+            fusion=cfg.fusion, dense_weight=cfg.dense_weight,
+        )  # fmt: skip
+        timings["search"] = time.perf_counter() - t
+        passages = [_passage(h) for h in hits]
+        applied = False
+        if use_rerank and passages and self._reranker is not None:
+            t = time.perf_counter()
+            scores = self._reranker.score(query, [p.text for p in passages])
+            timings["rerank"] = time.perf_counter() - t
+            for p, s in zip(passages, scores, strict=True):
+                p.rerank_score = s
+            passages.sort(
+                key=lambda p: p.rerank_score if p.rerank_score is not None else float("-inf"), reverse=True
+            )
+            if cfg.min_rerank_score is not None:
+                passages = [p for p in passages if (p.rerank_score or 0.0) >= cfg.min_rerank_score]
+            applied = True
+        status = self.reranker_status
+        skipped = None
+        if not applied:
+            skipped = "disabled for this request (--no-rerank)" if not rerank else status.reason
+        reranker_info = {"applied": applied, "model": status.model, "skipped_reason": skipped}
+        return SearchResult(query, mode, passages[:top_k], name, reranker_info, timings, filter=expr)

@@ -1,0 +1,151 @@
+"""Milvus Lite folders: one process per folder, shared with other ``rag`` processes over loopback.
+
+Milvus Lite locks its folder to the process that opens it. That process runs Milvus Lite's gRPC
+server on 127.0.0.1; a long-running one (chat, UI, ``rag milvus serve``) publishes the server's
+address in ``<folder>.owner.json`` and other ``rag`` processes connect to it instead of failing on
+the lock. Inside one process, several stores may use one folder: pymilvus serves it from one
+in-process server, which only the last of them to close may stop.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from rag_app.errors import StoreError
+from rag_app.process import ProcessRecord, alive
+
+
+def owner_path(db: Path) -> Path:
+    return db.with_name(db.name + ".owner.json")
+
+
+def owner_of(db: Path, require_uri: bool = True) -> dict[str, Any] | None:
+    """The live process that owns a Milvus Lite folder (and shares it, if ``require_uri``)."""
+    try:
+        info = dict(json.loads(owner_path(db).read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+    record = ProcessRecord.from_dict(info)
+    if record is None or record.pid == os.getpid() or not alive(record):
+        return None
+    if not info.get("uri"):
+        return None if require_uri else info
+    url = urlparse(str(info["uri"]))
+    try:
+        socket.create_connection((url.hostname or "127.0.0.1", url.port or 19530), timeout=2).close()
+    except OSError:
+        return None if require_uri else info
+    return info
+
+
+class _OpenFolders:
+    """How many stores use each folder in this process (the server behind them is per process)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def enter(self, key: str) -> bool:
+        """Count one more user; True for the first."""
+        self.counts[key] = self.counts.get(key, 0) + 1
+        return self.counts[key] == 1
+
+    def leave(self, key: str) -> bool:
+        """Count one user less; True for the last."""
+        self.counts[key] = max(0, self.counts.get(key, 1) - 1)
+        if self.counts[key]:
+            return False
+        del self.counts[key]
+        return True
+
+
+# Process-wide on purpose: it mirrors pymilvus's own process-wide server manager.
+_OPEN = _OpenFolders()
+
+
+class LiteFolder:
+    """This store's use of one Milvus Lite folder: its client, and the owner record when it holds it."""
+
+    def __init__(self, db: Path, share: bool) -> None:
+        from pymilvus import MilvusClient
+
+        self.db = db
+        self.shared_from: dict[str, Any] | None = None
+        self._key: str | None = None
+        self._record: Path | None = None
+        try:
+            owner = owner_of(db)
+            if owner and owner.get("uri"):
+                self.client = MilvusClient(uri=str(owner["uri"]))
+                self.shared_from = owner
+                return
+            db.parent.mkdir(parents=True, exist_ok=True)
+            self.client = MilvusClient(str(db))
+        except Exception as exc:
+            raise self._open_error(exc) from exc
+        self._key = str(db.resolve())
+        if _OPEN.enter(self._key) or share:
+            self._claim(share)
+
+    def _open_error(self, exc: Exception) -> StoreError:
+        text = str(exc)
+        if "locked" in text.lower() or "Open local milvus failed" in text:
+            holder = owner_of(self.db, require_uri=False)
+            who = f"`{holder.get('command')}` (pid {holder.get('pid')})" if holder else "another process"
+            return StoreError(
+                f"The index {self.db} is in use by {who}; Milvus Lite allows one process per folder.",
+                fix="Wait for it to finish, or keep one long-running rag process open (`rag chat`, or "
+                "`rag milvus serve` in another terminal): other rag commands then share its index. "
+                "For many processes or machines use a Milvus server: milvus.uri: http://HOST:19530.",
+            )
+        return StoreError(
+            f"Cannot open Milvus at {self.db}: {text}",
+            fix="Check milvus.uri (and the token variable for a server); `rag doctor` checks it.",
+        )
+
+    def _claim(self, share: bool) -> None:
+        """Record this process as the folder's owner (and its server address when sharing)."""
+        info: dict[str, Any] = {
+            **ProcessRecord.current().as_dict(),
+            "command": " ".join(["rag", *sys.argv[1:2]]),
+        }
+        if share:
+            from milvus_lite.server_manager import server_manager_instance
+
+            info["uri"] = server_manager_instance.start_and_get_uri(str(self.db))
+        path = owner_path(self.db)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(info))
+        os.replace(tmp, path)
+        self._record = path
+        atexit.register(self._forget_record)
+
+    def _forget_record(self) -> None:
+        """Remove the owner record if it is still this process's (the lock goes with the process)."""
+        path, self._record = self._record, None
+        if path is None:
+            path = owner_path(self.db)
+        with contextlib.suppress(OSError, ValueError):
+            if json.loads(path.read_text()).get("pid") == os.getpid():
+                path.unlink()
+
+    def close(self) -> None:
+        """Close the client; the folder is unlocked for other processes once the last store here closes."""
+        self.client.close()
+        key, self._key = self._key, None
+        if key is None:
+            return
+        if not _OPEN.leave(key):
+            self._record = None  # another store here still uses the folder and its record
+            return
+        from milvus_lite.server_manager import server_manager_instance
+
+        server_manager_instance.release_server(str(self.db))
+        self._forget_record()

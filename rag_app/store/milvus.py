@@ -1,0 +1,232 @@
+"""Milvus access: the app's schema, per-document bookkeeping, and dense, BM25 and hybrid search.
+
+Milvus Lite (a local folder) by default; any ``http(s)://`` URI is a Milvus server or cluster.
+``open_store(settings)`` is the one place a store is made from settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rag_app.config import secret
+from rag_app.errors import CollectionNotFound, StoreError
+from rag_app.settings import Settings
+from rag_app.store.expr import quote
+from rag_app.store.lite import LiteFolder
+from rag_app.store.records import OUTPUT_FIELDS, CollectionInfo, DocState, Hit
+from rag_app.store.schema import ANALYZER_KEY, check_built_by, create_collection, stored_fingerprint
+
+SERVER_SCHEMES = ("http://", "https://", "tcp://", "unix:")
+
+
+def is_server_uri(uri: str) -> bool:
+    return uri.startswith(SERVER_SCHEMES)
+
+
+class MilvusStore:
+    """The app's view of one Milvus: collections by name, documents, rows and search."""
+
+    def __init__(self, uri: str, token: str | None = None, share: bool = False) -> None:
+        """Open Milvus at ``uri``: a server, or a Milvus Lite folder (``share``: let other rag
+        processes use this process's folder; see :mod:`rag_app.store.lite`)."""
+        from pymilvus import MilvusClient
+
+        # Milvus Lite's embedded gRPC server logs an unimplemented AllocTimestamp call on upsert;
+        # pymilvus falls back by itself, so the traceback is noise.
+        logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
+        # Milvus Lite logs its own traceback when the folder is locked; the StoreError says it better.
+        logging.getLogger("milvus_lite").setLevel(logging.CRITICAL)
+        # Milvus Lite has no MVCC timestamps; the query iterator warns and falls back correctly.
+        logging.getLogger("pymilvus").setLevel(logging.ERROR)
+        self.uri = uri
+        self.is_lite = not is_server_uri(uri)
+        self._folder: LiteFolder | None = None
+        if self.is_lite:
+            self._folder = LiteFolder(Path(uri), share)
+            self.client = self._folder.client
+        else:
+            try:
+                self.client = MilvusClient(uri=uri, token=token or "")
+            except Exception as exc:
+                raise StoreError(
+                    f"Cannot open Milvus at {uri}: {exc}",
+                    fix="Check milvus.uri (and the token variable for a server); `rag doctor` checks it.",
+                ) from exc
+        self._loaded: set[str] = set()
+
+    @property
+    def shared_from(self) -> dict[str, Any] | None:
+        """The owner record when this store reaches a Milvus Lite folder through another process."""
+        return self._folder.shared_from if self._folder else None
+
+    def close(self) -> None:
+        if self._folder is not None:
+            self._folder.close()
+        else:
+            self.client.close()
+
+    # -- collections ------------------------------------------------------------------
+    def exists(self, name: str) -> bool:
+        return bool(self.client.has_collection(name))
+
+    def _properties(self, name: str) -> dict[str, Any]:
+        return dict(self.client.describe_collection(name).get("properties") or {})
+
+    def analyzer(self, name: str) -> str:
+        """The BM25 tokenizer the collection was created with (standard | jieba)."""
+        return str(self._properties(name).get(ANALYZER_KEY) or "standard")
+
+    def fingerprint(self, name: str) -> dict[str, Any]:
+        """The fingerprint of the embedder that built the collection ({} if rag did not build it)."""
+        return stored_fingerprint(self._properties(name))
+
+    def create(self, name: str, fingerprint: dict[str, Any], analyzer: str = "standard") -> None:
+        create_collection(self.client, name, fingerprint, analyzer=analyzer, is_lite=self.is_lite)
+        self._loaded.add(name)
+
+    def open(self, name: str, fingerprint: dict[str, Any], create: bool, analyzer: str = "standard") -> bool:
+        """Check the collection was built by this embedder; create it if allowed. Returns True if created."""
+        if not self.exists(name):
+            if not create:
+                raise CollectionNotFound(
+                    f"No collection '{name}' yet for embedder {fingerprint.get('model')}.",
+                    fix="Ingest documents with this embedder first: `rag ingest PATH`.",
+                )
+            self.create(name, fingerprint, analyzer=analyzer)
+            return True
+        check_built_by(name, self._properties(name), fingerprint)
+        self._load(name)
+        return False
+
+    def _load(self, name: str) -> None:
+        # Reopened collections are released in a new process: load before searching.
+        if name not in self._loaded:
+            self.client.load_collection(name)
+            self._loaded.add(name)
+
+    def drop(self, name: str) -> None:
+        if not self.exists(name):
+            raise CollectionNotFound(
+                f"No collection named '{name}'.", fix="`rag collections list` shows them."
+            )
+        self.client.drop_collection(name)
+        self._loaded.discard(name)
+
+    def count(self, name: str) -> int:
+        res = self.client.query(name, filter="", output_fields=["count(*)"])
+        return int(res[0]["count(*)"]) if res else 0
+
+    def documents(self, name: str, details: bool = False) -> dict[str, DocState]:
+        """What the index holds per document, in one scan (no per-file queries).
+
+        ``details`` also reads titles and page numbers (for listings; ingest planning skips them).
+        """
+        self._load(name)
+        out: dict[str, DocState] = {}
+        fields = ["doc_id", "content_hash", "source", "mtime", "size", "n_chunks", "ingested_at"]
+        if details:
+            fields += ["page", "title"]
+        it = self.client.query_iterator(name, filter="", output_fields=fields, batch_size=8192)
+        try:
+            while batch := it.next():
+                for row in batch:
+                    state = out.get(row["doc_id"])
+                    if state is None:
+                        state = out[row["doc_id"]] = DocState(row["doc_id"], row["source"])
+                    state.add(row)
+        finally:
+            it.close()
+        return out
+
+    def info(self, name: str) -> CollectionInfo:
+        return CollectionInfo(
+            name=name,
+            fingerprint=self.fingerprint(name),
+            chunks=self.count(name),
+            documents=len(self.documents(name)),
+        )
+
+    def names(self) -> list[str]:
+        return sorted(self.client.list_collections())
+
+    def collections(self) -> list[CollectionInfo]:
+        return [self.info(n) for n in self.names()]
+
+    def rows(
+        self, name: str, fields: list[str], filter: str = "", limit: int = 16384
+    ) -> list[dict[str, Any]]:
+        """Stored rows (only ``fields``) matching a Milvus expression: for tools and tests, not search."""
+        self._load(name)
+        return list(self.client.query(name, filter=filter, output_fields=fields or ["*"], limit=limit))
+
+    # -- documents ----------------------------------------------------------------------
+    def delete_document(self, name: str, doc_id: str, except_hash: str | None = None) -> None:
+        """Delete a document's chunks (all versions, or all but ``except_hash``)."""
+        expr = f"doc_id == {quote(doc_id)}"
+        if except_hash:
+            expr += f" and content_hash != {quote(except_hash)}"
+        self.client.delete(name, filter=expr)
+
+    def upsert(self, name: str, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.client.upsert(name, list(rows))
+
+    # -- search ---------------------------------------------------------------------------
+    def search(
+        self,
+        name: str,
+        mode: str,
+        limit: int,
+        vector: Sequence[float] | None = None,
+        text: str | None = None,
+        rrf_k: int = 60,
+        filter: str = "",
+        fusion: str = "rrf",
+        dense_weight: float = 0.5,
+    ) -> list[Hit]:
+        self._load(name)
+        metric = "COSINE"
+        if mode == "dense":
+            res = self.client.search(
+                name, data=[list(vector or [])], anns_field="dense", limit=limit,
+                output_fields=OUTPUT_FIELDS, filter=filter, search_params={"metric_type": metric},
+            )  # fmt: skip
+        elif mode == "sparse":
+            res = self.client.search(
+                name, data=[text or ""], anns_field="sparse", limit=limit,
+                output_fields=OUTPUT_FIELDS, filter=filter, search_params={"metric_type": "BM25"},
+            )  # fmt: skip
+        elif mode == "hybrid":
+            from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker
+
+            reqs = [
+                AnnSearchRequest(
+                    [list(vector or [])], "dense", {"metric_type": metric}, limit, expr=filter or None
+                ),
+                AnnSearchRequest([text or ""], "sparse", {"metric_type": "BM25"}, limit, expr=filter or None),
+            ]
+            ranker: Any = (
+                WeightedRanker(dense_weight, 1.0 - dense_weight) if fusion == "weighted" else RRFRanker(rrf_k)
+            )
+            res = self.client.hybrid_search(
+                name, reqs, ranker=ranker, limit=limit, output_fields=OUTPUT_FIELDS
+            )
+        else:
+            raise ValueError(f"unknown search mode {mode!r}")
+        hits = []
+        for item in res[0] if res else []:
+            score = float(item["distance"])
+            hits.append(
+                Hit(
+                    id=str(item["id"]), score=abs(score) if mode == "sparse" else score, fields=item["entity"]
+                )
+            )
+        return hits
+
+
+def open_store(settings: Settings, share: bool = False) -> MilvusStore:
+    """The store ``milvus.uri`` names, with the token from the variable ``milvus.token_env``."""
+    return MilvusStore(settings.milvus_uri, secret(settings.milvus.token_env), share=share)
