@@ -62,10 +62,13 @@ run: install
 chat: install
 	$(BIN)/rag chat
 
+# Style, types, the import contracts of docs/ARCHITECTURE.md (lint-imports), and module sizes.
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python .ci/module_sizes.py
 
 format: $(VENV)/.stamp-dev
 	$(BIN)/ruff format .

@@ -4,57 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
 
 from rag_app.cli.common import settings_of
-from rag_app.settings import Settings
 
 
-def _settings(ctx: click.Context) -> Settings:
-    return settings_of(ctx)
-
-
-@contextmanager
-def _progress(enabled: bool, label: str = "eval") -> Iterator[Any]:
-    """A rich progress bar (one task per phase) on a terminal; plain lines otherwise."""
-    if not enabled:
-        yield None
-        return
-    if not sys.stderr.isatty():
-
-        def plain(phase: str, done: int, total: int, msg: str) -> None:
-            click.echo(f"[{phase} {done}/{total}] {msg}", err=True)
-
-        yield plain
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    bar = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[msg]}"),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    tasks: dict[str, Any] = {}
-
-    def update(phase: str, done: int, total: int, msg: str) -> None:
-        if phase not in tasks:
-            tasks[phase] = bar.add_task(f"{label}: {phase}", total=total, msg="")
-        bar.update(tasks[phase], completed=done, total=total, msg=msg[:60])
-
-    with bar:
-        yield update
-
-
-def _print_summary(summary: dict[str, Any], run_dir: Any) -> None:
+def _print_summary(summary: dict[str, Any], run_dir: Path) -> None:
     from eval.stats import fmt_agg
 
     click.echo(f"Evaluated {summary['questions']} questions in {summary['seconds']} s -> {run_dir}")
@@ -130,12 +88,13 @@ def run_cmd(
     strictness: int,
 ) -> None:
     """Run the pipeline on every question of DATASET and score it (rag eval DATASET)."""
+    from eval.progress_bars import progress_bars
     from eval.ragas_metrics import parse_metrics
     from eval.runner import run_eval
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     chosen = parse_metrics(metrics, ragas=not no_ragas)
-    with _progress(not as_json) as progress:
+    with progress_bars(not as_json) as progress:
         result = run_eval(
             settings, dataset, out_dir=out, limit=limit, metrics=chosen, run_name=run_name,
             progress=progress, use_cache=not no_cache, strictness=strictness,
@@ -180,15 +139,17 @@ def compare_cmd(
     mode: str, rerank: bool, rebuild: bool, limit: int | None, out: str | None, run_name: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Compare embedders on the same documents and questions (quality, latency, size, memory)."""
-    from eval.compare import run_compare
+    from eval.compare.report import render_text
+    from eval.compare.run import run_compare
+    from eval.progress_bars import progress_bars
     from eval.ragas_metrics import parse_metrics
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     specs = [s.strip() for s in embedders.split(",") if s.strip()]
     if len(specs) < 1:
         raise click.UsageError("--embedders needs at least one embedder.")
     chosen = parse_metrics(metrics, ragas=True) if ragas else []
-    with _progress(not as_json, "compare") as progress:
+    with progress_bars(not as_json, "compare") as progress:
         result = run_compare(
             settings, dataset, specs, docs=docs, metrics=chosen, mode=mode, rerank=rerank,
             rebuild=rebuild, limit=limit, out_dir=out, progress=progress, run_name=run_name,
@@ -196,8 +157,6 @@ def compare_cmd(
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
-    from eval.compare import render_text
-
     click.echo(render_text(result))
 
 
@@ -210,10 +169,12 @@ def compare_cmd(
 def generate_cmd(ctx: click.Context, docs: str, n: int, seed: int | None, out: str | None) -> None:
     """Draft a synthetic test set (question, reference answer, reference context) from DOCS."""
     from eval.generate import generate_testset
+    from eval.progress_bars import progress_bars
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     seed = settings.eval.seed if seed is None else seed
-    rows, report = generate_testset(settings, docs, n, seed, progress=lambda msg: click.echo(msg, err=True))
+    with progress_bars(True, "generate") as progress:
+        rows, report = generate_testset(settings, docs, n, seed, progress=progress)
     if out:
         from eval.dataset import write_dataset
 
@@ -238,11 +199,12 @@ def selftest_cmd(
     ctx: click.Context, metrics: str | None, pairs: int | None, strictness: int, as_json: bool
 ) -> None:
     """Planted good/bad pairs: does the configured judge rank the good case above the bad one?"""
+    from eval.progress_bars import progress_bars
     from eval.selftest import render_selftest, run_selftest
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     chosen = [m.strip() for m in metrics.split(",")] if metrics else None
-    with _progress(not as_json, "selftest") as progress:
+    with progress_bars(not as_json, "selftest") as progress:
         result = run_selftest(settings, metrics=chosen, progress=progress, pairs=pairs, strictness=strictness)
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))

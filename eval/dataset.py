@@ -1,4 +1,4 @@
-"""Evaluation datasets: JSONL (one object per line) or CSV, validated with line numbers.
+"""Evaluation datasets: JSONL (one object per line), CSV or TSV, validated with line numbers.
 
 A row::
 
@@ -57,7 +57,8 @@ def _fail(path: Path, line: int, msg: str) -> DatasetError:
     )
 
 
-def parse_row(raw: Any, path: Path, line: int, csv_mode: bool = False) -> Sample:
+def parse_row(raw: object, path: Path, line: int, csv_mode: bool = False) -> Sample:
+    """One decoded row -> a :class:`Sample`; a :class:`DatasetError` names the line and the field."""
     if not isinstance(raw, dict):
         raise _fail(path, line, f"expected a JSON object, got {type(raw).__name__}.")
     question = raw.get("user_input", raw.get("question"))

@@ -10,15 +10,16 @@ and is marked ``"synthetic": true``: review the rows before trusting scores comp
 
 from __future__ import annotations
 
-import json
 import random
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
+from eval.judge import extract_json
+from rag_app.components.llm import ChatLLM, build_llm
 from rag_app.errors import RagError
+from rag_app.progress import NoProgress, Progress, Step
 from rag_app.settings import Settings
 
 MIN_WORDS = 40
@@ -43,7 +44,7 @@ class QA(BaseModel):
 def document_chunks(docs: str | Path, settings: Settings) -> list[dict[str, Any]]:
     """Every chunk of every supported file under ``docs``, in a stable order."""
     from ingest.chunker import Chunker
-    from ingest.loaders import load, supported
+    from ingest.formats import load, supported
 
     root = Path(docs)
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file() and supported(p))
@@ -61,6 +62,7 @@ def document_chunks(docs: str | Path, settings: Settings) -> list[dict[str, Any]
 
 
 def sample_chunks(chunks: list[dict[str, Any]], n: int, seed: int) -> list[dict[str, Any]]:
+    """``n`` chunks of at least ``MIN_WORDS`` words, drawn with ``random.Random(seed)``."""
     pool = [c for c in chunks if len(c["text"].split()) >= MIN_WORDS]
     rng = random.Random(seed)
     return rng.sample(pool, min(n, len(pool)))
@@ -71,9 +73,14 @@ def generate_testset(
     docs: str | Path,
     n: int,
     seed: int,
-    progress: Callable[[str], None] | None = None,
-    llm: Any = None,
+    progress: Progress | None = None,
+    llm: ChatLLM | None = None,
 ) -> tuple[list[dict[str, Any]], str]:
+    """Draft up to ``n`` rows from ``docs``; returns (rows, a one-line report).
+
+    Progress: a ``generate`` step per sampled chunk (item: the row's id; note: the question, or
+    why the chunk was skipped). ``llm``: the model that writes (default: ``llm:`` at temperature 0).
+    """
     if n < 1:
         raise RagError("--n must be at least 1.")
     chunks = document_chunks(docs, settings)
@@ -83,10 +90,9 @@ def generate_testset(
             f"No usable text in {docs} (need chunks of at least {MIN_WORDS} words).",
             fix="Point at a folder of supported documents (pdf, docx, html, md, txt...).",
         )
+    report = progress or NoProgress()
     own = llm is None
-    if own:
-        from rag_app.components.llm import build_llm
-
+    if llm is None:
         cfg = settings.llm.model_copy(update={"temperature": 0.0, "max_tokens": 256})
         llm = build_llm(settings.model_copy(update={"llm": cfg}))
     rows: list[dict[str, Any]] = []
@@ -111,21 +117,22 @@ def generate_testset(
                         schema_ok = False  # the endpoint rejects json_schema: JSON mode from now on
                         continue
                     raise
-                from eval.judge import extract_json
-
                 try:
                     qa = QA.model_validate_json(extract_json(text))
                 except ValueError:
                     qa = None
                 break
+            row_id = f"syn-{seed}-{i + 1}"
             if qa is None or len(qa.question.strip()) < 8 or not qa.answer.strip():
                 failed += 1
-                if progress:
-                    progress(f"[{i + 1}/{len(picked)}] skipped: the LLM's reply was not a usable question")
+                report.update(
+                    Step("generate", i + 1, len(picked), item=row_id, status="skipped",
+                         note="the LLM's reply was not a usable question")
+                )  # fmt: skip
                 continue
             rows.append(
                 {
-                    "id": f"syn-{seed}-{i + 1}",
+                    "id": row_id,
                     "user_input": qa.question.strip(),
                     "reference": qa.answer.strip(),
                     "reference_contexts": [chunk["text"]],
@@ -133,17 +140,15 @@ def generate_testset(
                     "synthetic": True,
                 }
             )
-            if progress:
-                progress(f"[{i + 1}/{len(picked)}] {qa.question.strip()[:80]}")
+            report.update(
+                Step("generate", i + 1, len(picked), item=row_id, status="drafted",
+                     note=qa.question.strip()[:80])
+            )  # fmt: skip
     finally:
         if own:
             llm.close()
-    report = (
+    summary = (
         f"{len(rows)} questions from {len(chunks)} chunks (seed {seed}); {failed} skipped; "
         f"model {settings.llm.model}"
     )
-    return rows, report
-
-
-def dumps(rows: list[dict[str, Any]]) -> str:
-    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    return rows, summary

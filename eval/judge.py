@@ -9,7 +9,8 @@ implements that with the plain ``openai`` client so that
   otherwise JSON mode (``{"type": "json_object"}``) and a tolerant parser;
 - every failure is classified (``timeout``, ``parse_error``, ``endpoint_error``) and surfaces
   as an exception that the scorer counts, never as a silent 0;
-- nothing ever defaults to api.openai.com: the endpoint is always explicit.
+- api.openai.com is used only when asked for: ``judge.provider: openai`` with an API key and no
+  ``base_url``; without either, :func:`judge_llm_settings` refuses.
 """
 
 from __future__ import annotations
@@ -21,15 +22,20 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from eval.cache import JsonlCache
 from rag_app.components.embedders import Embedder
+from rag_app.components.llm import ChatLLM, build_llm
 from rag_app.config import secret
-from rag_app.errors import ConfigError, JudgeFailure
-from rag_app.settings import LLMSettings, Settings
+from rag_app.errors import ConfigError, EndpointUnavailable, JudgeFailure
+from rag_app.settings import JudgeSettings, LLMSettings, Settings
+
+if TYPE_CHECKING:  # ragas loads only when something is judged
+    from ragas.embeddings.base import BaseRagasEmbedding
+    from ragas.llms.base import InstructorBaseRagasLLM
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -63,20 +69,23 @@ def judge_llm_settings(settings: Settings) -> LLMSettings:
 
 @dataclass
 class JudgeEndpoint:
+    """Where judge calls go, with the ``judge:`` settings; ``server`` is the local LLM started for it."""
+
     base_url: str
     model: str
     api_key: str
-    settings: Any  # JudgeSettings
-    _owner: Any = None  # a ChatLLM whose local server we may have started
+    settings: JudgeSettings
+    server: ChatLLM | None = field(default=None, repr=False)
 
     @property
     def label(self) -> str:
         return self.model
 
     def close(self) -> None:
-        if self._owner is not None:
-            self._owner.close()
-            self._owner = None
+        """Stop the local judge server if this endpoint started it (a reused one keeps running)."""
+        if self.server is not None:
+            self.server.close()
+            self.server = None
 
 
 def open_judge(settings: Settings) -> JudgeEndpoint:
@@ -84,8 +93,6 @@ def open_judge(settings: Settings) -> JudgeEndpoint:
     cfg = judge_llm_settings(settings)
     key = secret(cfg.api_key_env) or "not-needed"
     if cfg.provider == "local":
-        from rag_app.components.llm import build_llm
-
         chat = build_llm(settings.model_copy(update={"llm": cfg}))
         return JudgeEndpoint(chat.base_url, chat.model, key, settings.judge, chat)
     endpoint = JudgeEndpoint(cfg.base_url or "https://api.openai.com/v1", cfg.model, key, settings.judge)
@@ -104,8 +111,6 @@ def preflight(endpoint: JudgeEndpoint) -> None:
             timeout=10,
         )
     except httpx.HTTPError as exc:  # any HTTP answer (even 401/404) means it is there
-        from rag_app.errors import EndpointUnavailable
-
         raise EndpointUnavailable(
             f"Cannot reach the judge endpoint {endpoint.base_url} ({exc}).",
             fix="Start the judge server or correct judge.base_url (config.yaml, judge: section); "
@@ -148,6 +153,8 @@ def extract_json(text: str) -> str:
 
 @dataclass
 class CallStats:
+    """Judge calls: how many, how many failed and why, their total seconds (shared across threads)."""
+
     calls: int = 0
     failed: int = 0
     seconds: float = 0.0
@@ -171,29 +178,23 @@ class CallStats:
         }
 
 
-def _ragas_base() -> type:
+def make_judge_llm(endpoint: JudgeEndpoint, stats: CallStats | None = None) -> InstructorBaseRagasLLM:
+    """A ragas ``InstructorBaseRagasLLM`` over the judge endpoint (see module doc)."""
+    from openai import AsyncOpenAI
     from ragas.llms.base import InstructorBaseRagasLLM
 
-    return InstructorBaseRagasLLM
-
-
-def make_judge_llm(endpoint: JudgeEndpoint, stats: CallStats | None = None) -> Any:
-    """A ragas ``InstructorBaseRagasLLM`` over the judge endpoint (see module doc)."""
-    base = _ragas_base()
     cfg = endpoint.settings
 
-    class JudgeLLM(base):  # type: ignore[misc, valid-type]
+    class JudgeLLM(InstructorBaseRagasLLM):
         def __init__(self) -> None:
             self.endpoint = endpoint
             self.model = endpoint.model
             self.structured = bool(cfg.structured_output)
             self.stats = stats or CallStats()
-            self._clients: dict[int, Any] = {}
+            self._clients: dict[int, AsyncOpenAI] = {}
 
-        def _client(self) -> Any:
+        def _client(self) -> AsyncOpenAI:
             # One AsyncOpenAI per event loop (the CLI runs one loop; tests may run several).
-            from openai import AsyncOpenAI
-
             loop = asyncio.get_running_loop()
             client = self._clients.get(id(loop))
             if client is None:
@@ -268,7 +269,7 @@ def make_judge_llm(endpoint: JudgeEndpoint, stats: CallStats | None = None) -> A
     return JudgeLLM()
 
 
-def make_ragas_embeddings(embedder: Embedder) -> Any:
+def make_ragas_embeddings(embedder: Embedder) -> BaseRagasEmbedding:
     """Our :class:`~rag_app.components.embedders.Embedder` as a ragas ``BaseRagasEmbedding``."""
     from ragas.embeddings.base import BaseRagasEmbedding
 

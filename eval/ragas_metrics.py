@@ -23,37 +23,188 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-import warnings
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eval.judge import CallStats, JudgeEndpoint, JudgmentCache, make_judge_llm
-from rag_app.errors import JudgeFailure
+from rag_app.errors import ConfigError, JudgeFailure
+from rag_app.progress import NoProgress, Progress, Step
 
-LLM_METRICS = ("faithfulness", "answer_relevancy", "context_recall", "context_precision")
-NONLLM_METRICS = ("nonllm_context_recall", "nonllm_context_precision")
-ALL_METRICS = LLM_METRICS + NONLLM_METRICS
+if TYPE_CHECKING:  # ragas loads only when something is scored
+    from ragas.embeddings.base import BaseRagasEmbedding
+    from ragas.llms.base import InstructorBaseRagasLLM
+    from ragas.metrics.base import SingleTurnMetric
+    from ragas.metrics.collections.base import BaseMetric
 
-# What each metric needs from a row; rows lacking it are "not applicable" (skipped, counted).
-NEEDS: dict[str, tuple[str, ...]] = {
-    "faithfulness": ("user_input", "response", "retrieved_contexts"),
-    "answer_relevancy": ("user_input", "response"),
-    "context_recall": ("user_input", "retrieved_contexts", "reference"),
-    "context_precision": ("user_input", "retrieved_contexts", "reference"),
-    "nonllm_context_recall": ("retrieved_contexts", "reference_contexts"),
-    "nonllm_context_precision": ("retrieved_contexts", "reference_contexts"),
+Row = dict[str, Any]
+ScoreFn = Callable[[Row], Awaitable[float]]  # the row's fields a metric needs -> its value
+
+
+@dataclass(frozen=True)
+class Tools:
+    """What a metric's scoring function may use: the judge LLM, embeddings, ``strictness``."""
+
+    llm: InstructorBaseRagasLLM | None
+    embeddings: BaseRagasEmbedding | None
+    strictness: int
+
+    def judge(self) -> InstructorBaseRagasLLM:
+        if self.llm is None:
+            raise ValueError("LLM metrics need a judge endpoint")
+        return self.llm
+
+
+def _one_call(row: Row, strictness: int) -> int:
+    return 1
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One entry of :data:`METRICS`: what a row must have, and how it is scored."""
+
+    needs: tuple[str, ...]  # row fields it reads; a row lacking one is "not applicable" (skipped, counted)
+    build: Callable[[Tools], ScoreFn]  # its scoring function for one run
+    judged: bool  # asks the judge LLM
+    help: str  # what it measures, for reports
+    calls: Callable[[Row, int], int] = _one_call  # judge calls for one row (sets its time limit)
+    uses_strictness: bool = False  # its value depends on ``strictness`` (part of the cache key)
+
+
+def _collection(metric: BaseMetric) -> ScoreFn:
+    """A ``ragas.metrics.collections`` metric: keyword inputs, a ``MetricResult``."""
+
+    async def score(inputs: Row) -> float:
+        return float((await metric.ascore(**inputs)).value)
+
+    return score
+
+
+def _single_turn(metric: SingleTurnMetric) -> ScoreFn:
+    """A non-LLM ragas metric scored on a ``SingleTurnSample``."""
+
+    async def score(inputs: Row) -> float:
+        from ragas.dataset_schema import SingleTurnSample
+
+        return float(await metric.single_turn_ascore(SingleTurnSample(**inputs)))
+
+    return score
+
+
+def _faithfulness(tools: Tools) -> ScoreFn:
+    from ragas.metrics.collections import Faithfulness
+
+    return _collection(Faithfulness(llm=tools.judge()))
+
+
+def _answer_relevancy(tools: Tools) -> ScoreFn:
+    from ragas.metrics.collections import AnswerRelevancy
+
+    if tools.embeddings is None:
+        raise ValueError("answer_relevancy needs embeddings")
+    return _collection(
+        AnswerRelevancy(llm=tools.judge(), embeddings=tools.embeddings, strictness=tools.strictness)
+    )
+
+
+def _context_recall(tools: Tools) -> ScoreFn:
+    from ragas.metrics.collections import ContextRecall
+
+    return _collection(ContextRecall(llm=tools.judge()))
+
+
+def _context_precision(tools: Tools) -> ScoreFn:
+    from ragas.metrics.collections import ContextPrecision
+
+    return _collection(ContextPrecision(llm=tools.judge()))
+
+
+def _nonllm_context_recall(tools: Tools) -> ScoreFn:
+    from ragas.metrics import NonLLMContextRecall
+
+    return _single_turn(NonLLMContextRecall())
+
+
+def _nonllm_context_precision(tools: Tools) -> ScoreFn:
+    from ragas.metrics import NonLLMContextPrecisionWithReference
+
+    return _single_turn(NonLLMContextPrecisionWithReference())
+
+
+# The one list of metric names: name -> what it needs and how it scores.
+METRICS: dict[str, Metric] = {
+    "faithfulness": Metric(
+        needs=("user_input", "response", "retrieved_contexts"),
+        build=_faithfulness,
+        judged=True,
+        help="answer statements supported by the contexts (judge)",
+        calls=lambda row, strictness: 2,
+    ),
+    "answer_relevancy": Metric(
+        needs=("user_input", "response"),
+        build=_answer_relevancy,
+        judged=True,
+        help="questions regenerated from the answer vs the question (judge + embedder)",
+        calls=lambda row, strictness: strictness,
+        uses_strictness=True,
+    ),
+    "context_recall": Metric(
+        needs=("user_input", "retrieved_contexts", "reference"),
+        build=_context_recall,
+        judged=True,
+        help="reference claims found in the contexts (judge)",
+    ),
+    "context_precision": Metric(
+        needs=("user_input", "retrieved_contexts", "reference"),
+        build=_context_precision,
+        judged=True,
+        help="useful contexts ranked first (judge)",
+        calls=lambda row, strictness: max(1, len(row.get("retrieved_contexts") or [])),
+    ),
+    "nonllm_context_recall": Metric(
+        needs=("retrieved_contexts", "reference_contexts"),
+        build=_nonllm_context_recall,
+        judged=False,
+        help="gold passages fuzzily found in the contexts (rapidfuzz)",
+    ),
+    "nonllm_context_precision": Metric(
+        needs=("retrieved_contexts", "reference_contexts"),
+        build=_nonllm_context_precision,
+        judged=False,
+        help="contexts fuzzily matching a gold passage (rapidfuzz)",
+    ),
 }
+
+LLM_METRICS = tuple(name for name, m in METRICS.items() if m.judged)
+NONLLM_METRICS = tuple(name for name, m in METRICS.items() if not m.judged)
+ALL_METRICS = tuple(METRICS)
 
 
 @dataclass
 class Judgment:
+    """One metric on one row: a value, a failure with its reason, or not applicable (skipped)."""
+
     value: float | None = None
     error: str | None = None  # failure reason category
     detail: str | None = None
     seconds: float = 0.0
     cached: bool = False
     skipped: str | None = None  # why not applicable
+
+    @property
+    def status(self) -> str:
+        """What happened: failed, skipped, cached or ok."""
+        if self.error:
+            return "failed"
+        if self.skipped:
+            return "skipped"
+        return "cached" if self.cached else "ok"
+
+    @property
+    def mark(self) -> str:
+        """The status for a progress line: ``failed: <reason>`` names the failure."""
+        return f"failed: {self.error}" if self.error else self.status
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"value": self.value}
@@ -75,8 +226,6 @@ def parse_metrics(text: str | None, ragas: bool = True) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     unknown = [n for n in names if n not in ALL_METRICS]
     if unknown:
-        from rag_app.errors import ConfigError
-
         raise ConfigError(
             f"Unknown metric(s): {', '.join(unknown)}.", fix=f"Choose from: {', '.join(ALL_METRICS)}."
         )
@@ -90,11 +239,10 @@ class Scorer:
         self,
         metrics: list[str],
         endpoint: JudgeEndpoint | None,
-        embeddings: Any = None,
+        embeddings: BaseRagasEmbedding | None = None,
         cache: JudgmentCache | None = None,
         strictness: int = 3,
     ) -> None:
-        warnings.filterwarnings("ignore", category=DeprecationWarning)
         self.names = metrics
         self.endpoint = endpoint
         self.cache = cache or JudgmentCache(None)
@@ -102,75 +250,33 @@ class Scorer:
         self.strictness = strictness
         self.timeout = float(endpoint.settings.timeout) if endpoint else 60.0
         self.concurrency = int(endpoint.settings.concurrency) if endpoint else 4
-        self.metrics: dict[str, Any] = {}
-        needs_llm = [m for m in metrics if m in LLM_METRICS]
+        needs_llm = any(METRICS[m].judged for m in metrics)
         if needs_llm and endpoint is None:
             raise ValueError("LLM metrics need a judge endpoint")
-        llm: Any = make_judge_llm(endpoint, self.stats) if needs_llm and endpoint else None
-        from ragas.metrics import collections as mc
-
-        for name in metrics:
-            if name == "faithfulness":
-                self.metrics[name] = mc.Faithfulness(llm=llm)
-            elif name == "answer_relevancy":
-                if embeddings is None:
-                    raise ValueError("answer_relevancy needs embeddings")
-                self.metrics[name] = mc.AnswerRelevancy(llm=llm, embeddings=embeddings, strictness=strictness)
-            elif name == "context_recall":
-                self.metrics[name] = mc.ContextRecall(llm=llm)
-            elif name == "context_precision":
-                self.metrics[name] = mc.ContextPrecision(llm=llm)
-            elif name == "nonllm_context_recall":
-                from ragas.metrics import NonLLMContextRecall
-
-                self.metrics[name] = NonLLMContextRecall()
-            elif name == "nonllm_context_precision":
-                from ragas.metrics import NonLLMContextPrecisionWithReference
-
-                self.metrics[name] = NonLLMContextPrecisionWithReference()
+        llm = make_judge_llm(endpoint, self.stats) if needs_llm and endpoint else None
+        tools = Tools(llm, embeddings, strictness)
+        self.scores: dict[str, ScoreFn] = {name: METRICS[name].build(tools) for name in metrics}
 
     @property
     def judge_label(self) -> str:
         return self.endpoint.label if self.endpoint else "none"
 
-    def _calls(self, name: str, row: dict[str, Any]) -> int:
-        return {
-            "faithfulness": 2,
-            "answer_relevancy": self.strictness,
-            "context_recall": 1,
-            "context_precision": max(1, len(row.get("retrieved_contexts") or [])),
-        }.get(name, 1)
-
-    async def _score_one(self, name: str, row: dict[str, Any]) -> float:
-        metric = self.metrics[name]
-        if name in NONLLM_METRICS:
-            from ragas.dataset_schema import SingleTurnSample
-
-            sample = SingleTurnSample(
-                retrieved_contexts=row["retrieved_contexts"], reference_contexts=row["reference_contexts"]
-            )
-            return float(await metric.single_turn_ascore(sample))
-        args = {k: row[k] for k in NEEDS[name]}
-        result = await metric.ascore(**args)
-        return float(result.value)
-
-    async def score(self, name: str, row: dict[str, Any], sem: asyncio.Semaphore) -> Judgment:
-        missing = [k for k in NEEDS[name] if not row.get(k)]
+    async def score(self, name: str, row: Row, sem: asyncio.Semaphore) -> Judgment:
+        metric = METRICS[name]
+        missing = [k for k in metric.needs if not row.get(k)]
         if missing:
             return Judgment(skipped=f"no {'/'.join(missing)}")
-        inputs = {k: row[k] for k in NEEDS[name]}
-        is_llm = name in LLM_METRICS
-        extra = {"strictness": self.strictness} if name == "answer_relevancy" else None
-        key = JudgmentCache.key(name, self.judge_label if is_llm else "-", inputs, extra)
+        inputs = {k: row[k] for k in metric.needs}
+        extra = {"strictness": self.strictness} if metric.uses_strictness else None
+        key = JudgmentCache.key(name, self.judge_label if metric.judged else "-", inputs, extra)
         hit = self.cache.get(key)
         if hit is not None:
             return Judgment(value=hit["value"], seconds=0.0, cached=True)
+        limit = self.timeout * metric.calls(row, self.strictness) + 5
         t = time.perf_counter()
-        async with sem if is_llm else _null():
+        async with sem if metric.judged else nullcontext():  # judge calls share the slots
             try:
-                value = await asyncio.wait_for(
-                    self._score_one(name, row), timeout=self.timeout * self._calls(name, row) + 5
-                )
+                value = await asyncio.wait_for(self.scores[name](inputs), timeout=limit)
             except JudgeFailure as exc:
                 return Judgment(error=exc.reason, detail=exc.message, seconds=time.perf_counter() - t)
             except TimeoutError:
@@ -195,16 +301,24 @@ class Scorer:
         return Judgment(value=value, seconds=seconds)
 
     async def score_rows(
-        self, rows: list[dict[str, Any]], on_done: Callable[[int, str, Judgment], None] | None = None
+        self, rows: list[Row], progress: Progress | None = None, ids: Sequence[str] | None = None
     ) -> list[dict[str, Judgment]]:
+        """Every metric on every row; each finished judgment is a ``judge`` step (item: the row's id)."""
         sem = asyncio.Semaphore(self.concurrency)
         out: list[dict[str, Judgment]] = [{} for _ in rows]
+        report = progress or NoProgress()
+        total = len(rows) * len(self.names)
+        done = 0
 
         async def one(i: int, name: str) -> None:
+            nonlocal done
             j = await self.score(name, rows[i], sem)
             out[i][name] = j
-            if on_done:
-                on_done(i, name, j)
+            done += 1
+            report.update(
+                Step("judge", done, total, item=ids[i] if ids else str(i + 1), status=j.status,
+                     note=f"{name} {j.mark}")
+            )  # fmt: skip
 
         # Row by row, metric by metric, so a resumed run and a progress bar move in order.
         tasks = [one(i, name) for i in range(len(rows)) for name in self.names]
@@ -216,14 +330,7 @@ class Scorer:
         return out
 
     def run(
-        self, rows: list[dict[str, Any]], on_done: Callable[[int, str, Judgment], None] | None = None
+        self, rows: list[Row], progress: Progress | None = None, ids: Sequence[str] | None = None
     ) -> list[dict[str, Judgment]]:
-        return asyncio.run(self.score_rows(rows, on_done))
-
-
-class _null:
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(self, *exc: object) -> None:
-        return None
+        """:meth:`score_rows` in a fresh event loop."""
+        return asyncio.run(self.score_rows(rows, progress, ids))

@@ -5,26 +5,30 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
+from eval.ragas_metrics import METRICS
 from eval.stats import fmt
 
-METRIC_HELP = {
-    "recall@1": "share of gold passages found in the top 1",
-    "recall@5": "share of gold passages found in the top 5",
-    "recall@10": "share of gold passages found in the top 10",
+RETRIEVAL_HELP = {
     "mrr@10": "1/rank of the first gold passage (top 10)",
     "ndcg@10": "rank-aware gain of gold passages (top 10)",
-    "faithfulness": "answer statements supported by the contexts (judge)",
-    "answer_relevancy": "questions regenerated from the answer vs the question (judge + embedder)",
-    "context_recall": "reference claims found in the contexts (judge)",
-    "context_precision": "useful contexts ranked first (judge)",
-    "nonllm_context_recall": "gold passages fuzzily found in the contexts (rapidfuzz)",
-    "nonllm_context_precision": "contexts fuzzily matching a gold passage (rapidfuzz)",
 }
 
 
-def _plt() -> Any:
+def metric_help(name: str) -> str:
+    """What a metric measures, in a few words (empty for an unknown name)."""
+    if name.startswith("recall@"):
+        return f"share of gold passages found in the top {name.removeprefix('recall@')}"
+    if name in RETRIEVAL_HELP:
+        return RETRIEVAL_HELP[name]
+    metric = METRICS.get(name)
+    return metric.help if metric else ""
+
+
+def pyplot() -> ModuleType:
+    """matplotlib's pyplot on the Agg backend (files only, no display)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -46,7 +50,7 @@ def metric_table(metrics: dict[str, Any]) -> list[str]:
             failed += " (" + ", ".join(f"{k}: {v}" for k, v in agg["failure_reasons"].items()) + ")"
         lines.append(
             f"| {name} | {fmt(agg.get('mean'))} | {ci_text} | {agg.get('n', 0)} | {failed} | "
-            f"{agg.get('not_applicable', 0)} | {METRIC_HELP.get(name, '')} |"
+            f"{agg.get('not_applicable', 0)} | {metric_help(name)} |"
         )
     return lines
 
@@ -66,7 +70,7 @@ def plot_distributions(rows: list[dict[str, Any]], metrics: dict[str, Any], path
             series[name] = vals
     if not series:
         return None
-    plt = _plt()
+    plt = pyplot()
     n = len(series)
     cols = min(3, n)
     rows_n = math.ceil(n / cols)
@@ -94,7 +98,7 @@ def plot_latency(rows: list[dict[str, Any]], path: Path) -> Path | None:
             stages.setdefault(k, []).append(float(v))
     if not stages:
         return None
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 3))
     names = list(stages)
     ax.boxplot([stages[k] for k in names], tick_labels=names, vert=False)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,24 +21,26 @@ from typing import Any
 
 from eval.cache import JsonlCache
 from eval.dataset import Sample, docs_folder_for, load_dataset
+from eval.evaluated_pipeline import EvaluatedPipeline
+from eval.judge import JudgeEndpoint, JudgmentCache, make_ragas_embeddings, open_judge
+from eval.ragas_metrics import ALL_METRICS, LLM_METRICS, Scorer
+from eval.report import write_run_report
 from eval.retrieval import question_scores
 from eval.stats import aggregate, percentile
+from rag_app.answering.answerer import Answer
 from rag_app.errors import CollectionNotFound, RagError
 from rag_app.pipeline import Pipeline, build_pipeline
+from rag_app.progress import NoProgress, Progress, Step
 from rag_app.settings import Settings
-
-ProgressFn = Callable[[str, int, int, str], None]  # phase, done, total, message
 
 
 @dataclass
 class RunOutput:
+    """Where a run's reports went, its summary (``summary.json``) and its rows (``results.jsonl``)."""
+
     run_dir: Path
     summary: dict[str, Any]
     rows: list[dict[str, Any]] = field(default_factory=list)
-
-
-def pipeline_fingerprint(pipe: Pipeline) -> dict[str, Any]:
-    return pipe.describe()
 
 
 class AnswerCache(JsonlCache):
@@ -58,10 +59,8 @@ class AnswerCache(JsonlCache):
         super().put(key, {"answer": answer})
 
 
-def answer_sample(pipe: Pipeline, sample: Sample, ks: list[int]) -> dict[str, Any]:
-    """Run the real pipeline on one question."""
-    from rag_app.pipeline import Answer
-
+def answer_sample(pipe: EvaluatedPipeline, sample: Sample, ks: list[int]) -> dict[str, Any]:
+    """Run the pipeline on one question: its ranking (for the retrieval metrics) and its answer."""
     depth = max([*ks, pipe.settings.retrieval.top_k])
     t0 = time.perf_counter()
     ranked = pipe.search(sample.user_input, top_k=depth)
@@ -98,48 +97,46 @@ def _run_name() -> str:
     return datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
 
 
-def judge_endpoint_for(settings: Settings, metrics: list[str]) -> Any:
-    from eval.ragas_metrics import LLM_METRICS
-
+def judge_endpoint_for(settings: Settings, metrics: list[str]) -> JudgeEndpoint | None:
+    """The judge's endpoint when ``metrics`` include an LLM metric (started or reached now), else None."""
     if not any(m in LLM_METRICS for m in metrics):
         return None
-    from eval.judge import open_judge
-
     return open_judge(settings)
 
 
 def build_scorer(
-    settings: Settings,
-    pipe: Pipeline,
+    pipe: EvaluatedPipeline,
     metrics: list[str],
     cache_dir: Path | None,
-    endpoint: Any,
+    endpoint: JudgeEndpoint | None,
     strictness: int = 3,
-) -> Any:
+) -> Scorer:
+    """A :class:`Scorer` for ``metrics``, caching judgments under ``cache_dir`` (None: no cache)."""
     from rag_app.components.libraries import require
 
     require("ragas")  # a broken install is named with its version and import error, not a traceback
-    from eval.judge import JudgmentCache, make_ragas_embeddings
-    from eval.ragas_metrics import Scorer
-
     cache = JudgmentCache(cache_dir / "judgments.jsonl" if cache_dir else None)
     embeddings = make_ragas_embeddings(pipe.components.embedder) if "answer_relevancy" in metrics else None
     return Scorer(metrics, endpoint, embeddings=embeddings, cache=cache, strictness=strictness)
 
 
 def evaluate_pipeline(
-    pipe: Pipeline,
+    pipe: EvaluatedPipeline,
     samples: list[Sample],
     metrics: list[str],
     ks: list[int],
     cache_dir: Path | None,
-    progress: ProgressFn | None = None,
-    endpoint: Any = None,
+    progress: Progress | None = None,
+    endpoint: JudgeEndpoint | None = None,
     strictness: int = 3,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Answer and score ``samples`` with ``pipe``; returns (rows, judge call stats)."""
-    settings: Settings = pipe.settings
-    fp = pipeline_fingerprint(pipe)
+    """Answer and score ``samples`` with ``pipe``; returns (rows, judge call stats).
+
+    Progress: an ``answer`` step per question, then a ``judge`` step per judgment (item: the
+    question's id). Without ``endpoint`` the judge is opened here for LLM metrics, and closed.
+    """
+    report = progress or NoProgress()
+    fp = pipe.describe()
     answers = AnswerCache(cache_dir / "answers.jsonl" if cache_dir else None)
     rows: list[dict[str, Any]] = []
     for i, sample in enumerate(samples):
@@ -161,25 +158,16 @@ def evaluate_pipeline(
         if sample.reference_contexts and "ranked_contexts" in cached:
             row["retrieval"] = question_scores(cached["ranked_contexts"], sample.reference_contexts, ks)
         rows.append(row)
-        if progress:
-            progress("answer", i + 1, len(samples), sample.id)
+        status = "failed" if "error" in cached else "cached" if was_cached else "answered"
+        report.update(Step("answer", i + 1, len(samples), item=sample.id, status=status))
     judge_stats: dict[str, Any] = {}
     if metrics:
         own_endpoint = endpoint is None
-        endpoint = endpoint or judge_endpoint_for(settings, metrics)
+        endpoint = endpoint or judge_endpoint_for(pipe.settings, metrics)
         try:
-            scorer = build_scorer(settings, pipe, metrics, cache_dir, endpoint, strictness)
+            scorer = build_scorer(pipe, metrics, cache_dir, endpoint, strictness)
             todo = [r for r in rows if "error" not in r]
-            total = len(todo) * len(metrics)
-            done = [0]
-
-            def on_done(i: int, name: str, j: Any) -> None:
-                done[0] += 1
-                if progress:
-                    mark = "failed: " + str(j.error) if j.error else ("cached" if j.cached else "ok")
-                    progress("judge", done[0], total, f"{todo[i]['id']} {name} {mark}")
-
-            results = scorer.run(todo, on_done)
+            results = scorer.run(todo, report, ids=[r["id"] for r in todo])
             for row, res in zip(todo, results, strict=True):
                 row["ragas"] = {name: j.as_dict() for name, j in res.items()}
             if endpoint is not None:
@@ -195,7 +183,7 @@ def evaluate_pipeline(
 def summarize(
     rows: list[dict[str, Any]], metrics: list[str], ks: list[int], resamples: int, seed: int
 ) -> dict[str, Any]:
-    """Per-metric aggregates (mean, bootstrap 95% CI, n, failures, not applicable) and latency."""
+    """Per-metric aggregates: mean, bootstrap 95% CI, n, failures (with reasons), not applicable."""
     out: dict[str, Any] = {}
     ret_keys = [f"recall@{k}" for k in ks] + ["mrr@10", "ndcg@10"]
     with_refs = [r for r in rows if r.get("retrieval")]
@@ -220,14 +208,13 @@ def summarize(
                 values.append(j["value"])
         agg = aggregate(values, failures, resamples, seed)
         agg["not_applicable"] = skipped
-        from eval.ragas_metrics import LLM_METRICS
-
         agg["kind"] = "ragas" if name in LLM_METRICS else "ragas-nonllm"
         out[name] = agg
     return out
 
 
 def latency_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """p50, p95, mean and n of each pipeline stage's milliseconds over the answered rows."""
     stages: dict[str, list[float]] = {}
     for r in rows:
         for k, v in (r.get("timings_ms") or {}).items():
@@ -245,13 +232,17 @@ def run_eval(
     limit: int | None = None,
     metrics: list[str] | None = None,
     run_name: str | None = None,
-    progress: ProgressFn | None = None,
+    progress: Progress | None = None,
     use_cache: bool = True,
-    pipeline: Pipeline | None = None,
+    pipeline: EvaluatedPipeline | None = None,
     strictness: int = 3,
 ) -> RunOutput:
-    from eval.ragas_metrics import ALL_METRICS
+    """``rag eval DATASET``: answer and score every question, write the run's reports.
 
+    ``metrics``: default all; ``[]`` for the retrieval metrics alone (no judge). ``pipeline``: an
+    open pipeline to evaluate (the UI's); by default one is built from ``settings`` and closed.
+    ``use_cache``: reuse answers and judgments cached under ``<out_dir>/.cache``.
+    """
     samples = load_dataset(dataset, limit=limit)
     metrics = list(ALL_METRICS) if metrics is None else metrics
     ks = sorted(set(settings.eval.k))
@@ -259,9 +250,9 @@ def run_eval(
     run_dir = base / (run_name or _run_name())
     run_dir.mkdir(parents=True, exist_ok=True)
     cache_dir = base / ".cache" if use_cache else None
-    own = pipeline is None
+    built: Pipeline | None = None  # a pipeline built here is closed here
     if pipeline is None:
-        pipeline = build_pipeline(settings)
+        pipeline = built = build_pipeline(settings)
     try:
         _check_collection(pipeline, dataset)
         t0 = time.perf_counter()
@@ -295,15 +286,13 @@ def run_eval(
             "versions": _versions(),
         }
     finally:
-        if own:
-            pipeline.close()
-    from eval.report import write_run_report
-
+        if built is not None:
+            built.close()
     write_run_report(run_dir, rows, summary)
     return RunOutput(run_dir, summary, rows)
 
 
-def _check_collection(pipe: Pipeline, dataset: str | Path) -> None:
+def _check_collection(pipe: EvaluatedPipeline, dataset: str | Path) -> None:
     name = pipe.collection
     if pipe.components.collection.count() > 0:
         return

@@ -9,8 +9,15 @@ metrics are checked too (they must always pass: they are string matching).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from eval.judge import make_ragas_embeddings, open_judge
+from eval.ragas_metrics import LLM_METRICS, Judgment, Scorer
+from eval.stats import fmt
+from rag_app.components.embedders import Embedder, build_embedder
+from rag_app.errors import ConfigError
+from rag_app.progress import NoProgress, Progress, Step
 from rag_app.settings import Settings
 
 EIFFEL = "The Eiffel Tower stands in Paris, France. It was completed in 1889 and is 330 metres tall."
@@ -93,18 +100,35 @@ PAIRS: dict[str, list[tuple[str, dict[str, Any], dict[str, Any]]]] = {
 }  # fmt: skip
 
 
+class _Numbered:
+    """Forwards one scorer's ``judge`` steps renumbered over all the selftest's cases."""
+
+    def __init__(self, progress: Progress, before: int, total: int) -> None:
+        self.progress, self.before, self.total = progress, before, total
+
+    def update(self, step: Step) -> None:
+        self.progress.update(replace(step, done=self.before + step.done, total=self.total))
+
+
 def run_selftest(
     settings: Settings,
     metrics: list[str] | None = None,
-    progress: Any = None,
-    embedder: Any = None,
+    progress: Progress | None = None,
+    embedder: Embedder | None = None,
     pairs: int | None = None,
     strictness: int = 3,
 ) -> dict[str, Any]:
-    from eval.judge import make_ragas_embeddings, open_judge
-    from eval.ragas_metrics import LLM_METRICS, Scorer
+    """Judge the planted pairs of ``metrics`` (default: the LLM ones and ``nonllm_context_recall``).
 
+    ``pairs``: the first N pairs per metric (default all). ``embedder``: for ``answer_relevancy``
+    (default: the configured one). Returns the report that :func:`render_selftest` prints.
+    """
     names = metrics or [*LLM_METRICS, "nonllm_context_recall"]
+    unknown = [n for n in names if n not in PAIRS]
+    if unknown:
+        raise ConfigError(
+            f"No planted pairs for: {', '.join(unknown)}.", fix=f"Choose from: {', '.join(PAIRS)}."
+        )
     rows: list[dict[str, Any]] = []
     index: list[tuple[str, str, str]] = []  # metric, label, good/bad
     for name in names:
@@ -115,27 +139,20 @@ def run_selftest(
     try:
         embeddings = None
         if "answer_relevancy" in names:
-            if embedder is None:
-                from rag_app.components.embedders import build_embedder
-
-                embedder = build_embedder(settings)
-            embeddings = make_ragas_embeddings(embedder)
+            embeddings = make_ragas_embeddings(embedder or build_embedder(settings))
         per_metric_rows: dict[str, list[int]] = {}
         for i, (name, _, _) in enumerate(index):
             per_metric_rows.setdefault(name, []).append(i)
-        results: dict[int, Any] = {}
-        done = [0]
+        results: dict[int, Judgment] = {}
+        before = 0
         for name, idxs in per_metric_rows.items():
             scorer = Scorer([name], endpoint, embeddings=embeddings, strictness=strictness)
-
-            def on_done(k: int, metric: str, j: Any, idxs: list[int] = idxs) -> None:
-                done[0] += 1
-                if progress:
-                    progress("judge", done[0], len(rows), f"{metric} {index[idxs[k]][2]}")
-
-            out = scorer.run([rows[i] for i in idxs], on_done)
+            numbered = _Numbered(progress or NoProgress(), before, len(rows))
+            ids = [f"{index[i][1]}, {index[i][2]}" for i in idxs]
+            out = scorer.run([rows[i] for i in idxs], numbered, ids)
             for k, i in enumerate(idxs):
                 results[i] = out[k][name]
+            before += len(idxs)
     finally:
         if endpoint is not None:
             endpoint.close()
@@ -181,8 +198,7 @@ def run_selftest(
 
 
 def render_selftest(report: dict[str, Any]) -> str:
-    from eval.stats import fmt
-
+    """The report as text: one line per pair, a tally per metric, the overall count."""
     lines = [f"Judge: {report['judge']}"]
     for p in report["pairs"]:
         mark = {"pass": "PASS", "fail": "FAIL", "inconclusive": "????"}[p["verdict"]]

@@ -14,11 +14,10 @@ budget: no chunk the embedder reads is ever longer than the embedder's limit.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from dataclasses import dataclass
-from typing import Any
 
-from ingest.loaders import LoadedDocument
+from ingest.loaders.base import LoadedDocument
 
 _FENCE = re.compile(r"^(```|~~~)")
 _CJK_END = re.compile(r"(?<=[。！？；!?])")
@@ -27,6 +26,8 @@ _ROW = re.compile(r"^\s*(\|.*\||[^|]+(\s\|\s[^|]+){1,}|[^:;]{1,60}: [^;]*(; [^:;
 
 @dataclass
 class Chunk:
+    """A piece of one section, small enough for the embedder, with where it came from."""
+
     text: str
     page: int | None
     heading: str
@@ -60,21 +61,12 @@ def split_sentences(text: str) -> list[str]:
     """Sentences, keeping their punctuation and spacing; CJK punctuation ends a sentence too."""
     from llama_index.core.node_parser.text.utils import split_by_sentence_tokenizer
 
-    english = _english_splitter(split_by_sentence_tokenizer)
+    english = split_by_sentence_tokenizer()  # NLTK's punkt, loaded once by llama-index
     out: list[str] = []
     for piece in _CJK_END.split(text):
         if piece:
             out.extend(s for s in english(piece) if s)
     return out
-
-
-_SPLITTER: list[Callable[[str], list[str]]] = []
-
-
-def _english_splitter(factory: Callable[[], Callable[[str], list[str]]]) -> Callable[[str], list[str]]:
-    if not _SPLITTER:
-        _SPLITTER.append(factory())
-    return _SPLITTER[0]
 
 
 def _segments(text: str) -> list[tuple[str, str]]:
@@ -102,12 +94,16 @@ def _segments(text: str) -> list[tuple[str, str]]:
 
 
 class Chunker:
-    def __init__(self, chunk_size: int, chunk_overlap: int, tokenizer: Callable[[str], list[Any]]) -> None:
+    """Splits documents into chunks of at most ``chunk_size`` tokens as ``tokenizer`` counts them
+    (the heading path included), consecutive chunks sharing up to ``chunk_overlap`` tokens."""
+
+    def __init__(self, chunk_size: int, chunk_overlap: int, tokenizer: Callable[[str], Sized]) -> None:
         self.chunk_size = chunk_size
         self.overlap = min(chunk_overlap, chunk_size // 2)
         self.tokens = lambda text: len(tokenizer(text))
 
     def split(self, doc: LoadedDocument) -> list[Chunk]:
+        """The chunks of every section in order, numbered from 0; blank sections give none."""
         chunks: list[Chunk] = []
         for section in doc.sections:
             heading = self._short_heading(section.heading)

@@ -6,7 +6,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import click
 
@@ -15,32 +15,32 @@ from rag_app.cli.common import Ctx, err
 from rag_app.pipeline import Components
 from rag_app.progress import Step
 
+if TYPE_CHECKING:
+    import rich.progress
 
-class _CliProgress:
-    """A progress bar (files, chunks, rate, ETA) on a terminal; plain lines otherwise."""
 
-    MARKS: ClassVar[dict[str, str]] = {
-        "added": "+",
-        "updated": "~",
-        "unchanged": "=",
-        "failed": "!",
-        "skipped": "-",
-        "deleted": "x",
-    }
+class CliProgress:
+    """The ingest :class:`~rag_app.progress.Progress` of the CLI: a bar (files, chunks, rate, ETA) on
+    a terminal, one line per file on stderr otherwise, nothing when ``enabled`` is false (``--json``)."""
+
+    MARKS: ClassVar[dict[str, str]] = {"failed": "!", "deleted": "x"}  # printed above the bar
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self.tty = enabled and sys.stderr.isatty()
-        self.bar: Any = None
+        self.bar: rich.progress.Progress | None = None
+        self.task: rich.progress.TaskID | None = None
+        self.t0 = 0.0
         self.chunks = 0
 
     def update(self, step: Step) -> None:
+        """The first step (nothing done, no status) starts the bar; each later one is a file done."""
         if step.done == 0 and step.status == "":
-            self.start(step.total)
+            self._start(step.total)
         elif step.status:
-            self.file_done(Path(step.item), step.status, step.units)
+            self._file_done(Path(step.item), step.status, step.units)
 
-    def start(self, files: int) -> None:
+    def _start(self, files: int) -> None:
         if not self.tty:
             return
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -57,9 +57,9 @@ class _CliProgress:
         self.task = self.bar.add_task("ingest", total=files, chunks=0, rate="")
         self.t0 = time.monotonic()
 
-    def file_done(self, path: Path, status: str, chunks: int) -> None:
+    def _file_done(self, path: Path, status: str, chunks: int) -> None:
         self.chunks += chunks
-        if self.bar is not None:
+        if self.bar is not None and self.task is not None:
             rate = self.chunks / max(time.monotonic() - self.t0, 1e-6)
             advance = 0 if status == "deleted" else 1
             self.bar.update(self.task, advance=advance, chunks=self.chunks, rate=f"{rate:.1f} chunks/s")
@@ -69,6 +69,7 @@ class _CliProgress:
             err(f"{status}: {path}" + (f" ({chunks} chunks)" if chunks else ""))
 
     def finish(self) -> None:
+        """Take the bar off the terminal (call once the run is over, even after an error)."""
         if self.bar is not None:
             self.bar.stop()
 
@@ -92,7 +93,7 @@ def ingest_command(obj: Ctx, paths: tuple[str, ...], as_json: bool, sync: bool, 
             if not as_json:
                 err(f"Collection {collection.name} already has documents; skipping (--if-new).")
             return
-        bar = _CliProgress(enabled=not as_json)
+        bar = CliProgress(enabled=not as_json)
         try:
             report = build_indexer(components).ingest(paths, sync=sync, progress=bar)
         finally:

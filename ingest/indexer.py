@@ -25,10 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.chunker import Chunk, Chunker, effective_chunk_size
+from ingest.formats import load, supported
+from ingest.ids import chunk_id, doc_id_for
 from ingest.language import detect_analyzer
-from ingest.loaders import LoadedDocument, load, supported
+from ingest.loaders.base import LoadedDocument
 from ingest.report import IngestReport
-from ingest.walk import chunk_id, doc_id_for, oserror_reason, walk
+from ingest.walk import oserror_reason, walk
 from rag_app.collection import Collection
 from rag_app.components.embedders import Embedder
 from rag_app.errors import IngestError

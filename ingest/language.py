@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.loaders import load, supported
+from ingest.formats import load, supported
 
 
 def cjk_share(text: str) -> float:
@@ -23,7 +23,7 @@ def detect_analyzer(files: list[Path], sample: int = 5) -> str:
 
     Reads at most ``sample`` supported files (2 MB each); an unreadable file just does not count.
     """
-    texts = []
+    texts: list[str] = []
     for path in [f for f in files if supported(f)][:sample]:
         try:
             with path.open("rb") as fh:

@@ -1,8 +1,8 @@
-"""Which files a run covers: folders walked (symlink loops once), ids from absolute paths, OS errors in words."""
+"""Which files a run covers: folders walked in sorted order (hidden names skipped, symlink loops once), OS errors in words."""
 
 from __future__ import annotations
 
-import hashlib
+import errno
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,25 +10,20 @@ from pathlib import Path
 from ingest.report import IngestReport
 
 
-def doc_id_for(path: Path) -> str:
-    return hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:32]
-
-
-def chunk_id(doc_id: str, content_hash: str, index: int) -> str:
-    return hashlib.sha256(f"{doc_id}:{content_hash}:{index}".encode()).hexdigest()[:32]
-
-
 def oserror_reason(exc: OSError) -> str:
+    """What went wrong with a file, in words a report can show."""
     if isinstance(exc, PermissionError):
         return "permission denied"
     if isinstance(exc, FileNotFoundError):
         return "file disappeared while ingesting"
-    if exc.errno == 40:  # ELOOP
+    if exc.errno == errno.ELOOP:
         return "symlink loop"
     return exc.strerror or str(exc)
 
 
 def walk(path: Path, report: IngestReport) -> Iterator[Path]:
+    """``path`` itself if it is a file, else every file under it; a missing path or an unreadable or
+    already visited folder is recorded in ``report`` instead."""
     if not path.exists() and not path.is_symlink():
         report.fail(path, "path does not exist")
         return

@@ -16,16 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cached_property
-from typing import Any
+from typing import Any, Unpack
 
-from rag_app.answering.answerer import Answer, Answerer, Message
+from rag_app.answering.answerer import Answer, Answerer, AnswerOptions, Message
 from rag_app.collection import Collection
 from rag_app.components.embedders import Embedder, build_embedder
 from rag_app.components.llm import ChatLLM, build_llm
 from rag_app.components.rerankers import Reranker, RerankerStatus, build_reranker
 from rag_app.library import Library
-from rag_app.retrieval.filters import SearchFilters
-from rag_app.retrieval.retriever import Retriever
+from rag_app.retrieval.retriever import Retriever, SearchOptions
 from rag_app.settings import Settings
 from rag_app.store import CollectionInfo, MilvusStore, open_store
 from rag_app.types import SearchResult
@@ -151,37 +150,19 @@ class Pipeline:
         self.components.embedder.embed_query("warm up")
         _ = self.components.reranker_status
 
-    def search(
-        self,
-        query: str,
-        top_k: int | None = None,
-        mode: str | None = None,
-        rerank: bool = True,
-        filters: SearchFilters | None = None,
-        filter: str = "",
-    ) -> SearchResult:
-        return self.retriever.search(
-            query, top_k=top_k, mode=mode, rerank=rerank, filters=filters, filter=filter
-        )
+    def search(self, query: str, **options: Unpack[SearchOptions]) -> SearchResult:
+        """Ranked passages (:meth:`Retriever.search`)."""
+        return self.retriever.search(query, **options)
 
     def condense(self, question: str, history: list[Message] | None) -> str:
         return self.answerer.condense(question, history)
 
-    def answer(
-        self,
-        question: str,
-        top_k: int | None = None,
-        history: list[Message] | None = None,
-        filters: SearchFilters | None = None,
-        mode: str | None = None,
-        rerank: bool = True,
-    ) -> tuple[SearchResult, Iterator[str]]:
-        return self.answerer.answer(
-            question, top_k=top_k, history=history, filters=filters, mode=mode, rerank=rerank
-        )
+    def answer(self, question: str, **options: Unpack[AnswerOptions]) -> tuple[SearchResult, Iterator[str]]:
+        """Retrieve and stream an answer (:meth:`Answerer.answer`)."""
+        return self.answerer.answer(question, **options)
 
-    def ask(self, question: str, **kwargs: Any) -> Answer:
-        return self.answerer.ask(question, **kwargs)
+    def ask(self, question: str, **options: Unpack[AnswerOptions]) -> Answer:
+        return self.answerer.ask(question, **options)
 
     def documents(self) -> list[dict[str, Any]]:
         return self.library.documents()

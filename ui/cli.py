@@ -15,6 +15,6 @@ from rag_app.components.libraries import require
 def ui_command(obj: Ctx, host: str | None, port: int | None) -> None:
     """Open the browser UI (chat, documents, search, status) and its HTTP API."""
     require("gradio")  # a broken install is named with its version and import error, not a traceback
-    from ui.app import launch  # gradio loads only for this command
+    from ui.server import launch  # gradio loads only for this command
 
     launch(obj.settings, host=host, port=port)

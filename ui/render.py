@@ -7,9 +7,11 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from rag_app.types import Passage
+from rag_app.types import Passage, SearchResult
 
 SNIPPET_CHARS = 220
+
+Rows = list[list[Any]]  # a gr.Dataframe value
 
 
 def _lines(text: str) -> str:
@@ -18,11 +20,13 @@ def _lines(text: str) -> str:
 
 
 def snippet(text: str, n: int = SNIPPET_CHARS) -> str:
+    """``text`` on one line, cut at a word boundary after at most ``n`` characters."""
     flat = " ".join(text.split())
     return flat if len(flat) <= n else flat[:n].rsplit(" ", 1)[0] + " …"
 
 
 def where(p: Passage) -> str:
+    """The file name, and the page when known."""
     bits = [Path(p.source).name]
     if p.page is not None:
         bits.append(f"p. {p.page}")
@@ -37,6 +41,7 @@ def scores(p: Passage) -> str:
 
 
 def passage_html(n: int, p: Passage, cited: bool = False) -> str:
+    """A collapsible source card: number, file, scores, heading and snippet; the full text inside."""
     heading = f'<span class="rag-heading">{escape(p.heading)}</span>' if p.heading else ""
     mark = ' <span class="rag-cited">cited</span>' if cited else ""
     return (
@@ -50,6 +55,7 @@ def passage_html(n: int, p: Passage, cited: bool = False) -> str:
 
 
 def sources_html(passages: list[Passage], cited: list[int] | None = None, note: str = "") -> str:
+    """The sources under an answer; ``cited``: 1-based numbers the answer cites (marked "cited")."""
     if not passages:
         return '<div class="rag-sources"><i>No passages were found for this question.</i></div>'
     cited_set = set(cited or [])
@@ -59,15 +65,17 @@ def sources_html(passages: list[Passage], cited: list[int] | None = None, note: 
 
 
 def error_md(message: str, fix: str | None) -> str:
+    """An error and its fix as Markdown (chat, delete and collection messages)."""
     out = f"⚠ **{message}**"
     if fix:
         out += f"\n\n**Fix:** {fix}"
     return out
 
 
-def search_html(result: Any) -> str:
-    rr = result.reranker or {}
-    if rr.get("applied"):
+def search_html(result: SearchResult) -> str:
+    """The Search tab's results: a head line (mode, collection, reranking), then one card per passage."""
+    rr = result.reranker
+    if result.reranked:
         note = f"reranked by {escape(str(rr.get('model')))}"
     else:
         note = f"not reranked: {escape(str(rr.get('skipped_reason') or 'reranker off'))}"
@@ -81,15 +89,19 @@ def search_html(result: Any) -> str:
     return f'<div class="rag-sources">{head}{rows}</div>'
 
 
-def when(epoch: Any) -> str:
+def when(epoch: float | str | None) -> str:
+    """A local date and time for an epoch timestamp; empty when there is none."""
+    if epoch is None:
+        return ""
     try:
         t = dt.datetime.fromtimestamp(float(epoch))
-    except (TypeError, ValueError, OSError):
+    except (ValueError, OverflowError, OSError):
         return ""
     return t.strftime("%Y-%m-%d %H:%M")
 
 
-def documents_rows(docs: list[dict[str, Any]]) -> list[list[Any]]:
+def documents_rows(docs: list[dict[str, Any]]) -> Rows:
+    """The documents table: one row per document, in :data:`DOC_HEADERS` order."""
     return [
         [
             d["name"],
@@ -108,6 +120,7 @@ UPLOAD_HEADERS = ["File", "Result", "Chunks"]
 
 
 def progress_html(done: int, total: int, label: str) -> str:
+    """A progress bar with its label."""
     pct = 0 if total <= 0 else min(100, round(100 * done / total))
     return (
         f'<div class="rag-progress"><div class="rag-progress-label">{escape(label)}</div>'
@@ -117,13 +130,15 @@ def progress_html(done: int, total: int, label: str) -> str:
 
 
 def banner_html(kind: str, title: str, detail: str, fix: str | None = None) -> str:
+    """A banner (``kind``: info, warn or error) with an optional fix line."""
     fix_html = f'<div class="rag-fix"><b>Fix:</b> {escape(fix)}</div>' if fix else ""
     return (
         f'<div class="rag-banner rag-banner-{kind}"><b>{escape(title)}</b> {escape(detail)}{fix_html}</div>'
     )
 
 
-def checks_rows(checks: list[dict[str, Any]]) -> list[list[Any]]:
+def checks_rows(checks: list[dict[str, Any]]) -> Rows:
+    """The Status tab's checks table (``rag doctor``'s checks as dicts)."""
     icon = {"ok": "ok", "warn": "warn", "fail": "FAIL"}
     return [
         [c["component"], icon.get(c["status"], c["status"]), c["detail"], c.get("fix") or ""] for c in checks

@@ -11,26 +11,25 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ingest.indexer import Indexer, build_indexer
-from rag_app.answering.answerer import Answer
+from rag_app.answering.answerer import Answer, Message
 from rag_app.collection import settings_for_collection
-from rag_app.errors import EndpointUnavailable, RagError
+from rag_app.errors import EndpointUnavailable, RagError, describe
 from rag_app.pipeline import Pipeline, build_pipeline
 from rag_app.progress import Step
 from rag_app.settings import Settings
 from rag_app.types import SearchResult
+from ui.uploads import remove_upload
 
 log = logging.getLogger("rag_app.ui")
 
-Message = dict[str, str]
 
-
-def flatten_content(content: Any) -> str:
+def flatten_content(content: object) -> str:
     """Gradio 6 sends message content as a list of parts; OpenAI clients may too."""
     if content is None:
         return ""
@@ -47,7 +46,7 @@ def flatten_content(content: Any) -> str:
     return str(content)
 
 
-def clean_history(history: list[Any] | None) -> list[Message]:
+def clean_history(history: Sequence[object] | None) -> list[Message]:
     """Previous turns as plain ``{"role", "content"}`` dicts (user/assistant only, text only)."""
     out: list[Message] = []
     for m in history or []:
@@ -65,11 +64,19 @@ def clean_history(history: list[Any] | None) -> list[Message]:
 
 
 def error_text(exc: BaseException) -> tuple[str, str | None]:
-    """A user-facing (message, fix) for any exception; never a traceback."""
-    if isinstance(exc, RagError):
-        return exc.message, exc.fix
-    log.exception("unexpected error in the UI", exc_info=exc)
-    return f"Unexpected error ({type(exc).__name__}): {exc}", "See the server log for details."
+    """The UI's and the API's one way to turn an exception into a (message, fix) for the user.
+
+    A :class:`RagError` says what happened and what to do; anything else is unexpected: its
+    traceback goes to the server log, and the user reads its type and text, never a traceback.
+    """
+    if not isinstance(exc, RagError):
+        log.error("unexpected error in the UI", exc_info=exc)
+    return describe(exc)
+
+
+def http_status(exc: BaseException) -> int:
+    """The HTTP status the API answers an error with: 503 when an endpoint (the LLM...) is down."""
+    return 503 if isinstance(exc, EndpointUnavailable) else 500
 
 
 @dataclass
@@ -86,6 +93,8 @@ class ChatEvent:
 
 @dataclass
 class IngestEvent:
+    """Progress of one ingest: files ``done`` of ``total`` (each in ``files``), then the report or error."""
+
     total: int = 0
     done: int = 0
     files: list[dict[str, Any]] = field(default_factory=list)
@@ -110,12 +119,17 @@ class _QueueProgress:
 
 
 class RagService:
+    """The active pipeline and its indexer behind the UI and the API; switches collections.
+
+    ``pipe`` is the pipeline in use (it changes with :meth:`use_collection`).
+    """
+
     def __init__(self, pipeline: Pipeline) -> None:
         self.pipe = pipeline
-        self.indexer = build_indexer(pipeline.components)
-        self.base_settings = pipeline.settings
-        self.answer_lock = threading.Lock()
-        self.write_lock = threading.Lock()
+        self._indexer = build_indexer(pipeline.components)
+        self._base_settings = pipeline.settings
+        self._answer_lock = threading.Lock()
+        self._write_lock = threading.Lock()
         self._open: dict[str, tuple[Pipeline, Indexer]] = {}
 
     @property
@@ -149,7 +163,7 @@ class RagService:
         if name == self.active_collection():
             return name
         if name in self._open:
-            self.pipe, self.indexer = self._open[name]
+            self.pipe, self._indexer = self._open[name]
             return name
         info = next((c for c in self.pipe.collections() if c.name == name), None)
         if info is None:
@@ -157,16 +171,16 @@ class RagService:
         fp = info.fingerprint
         if not fp:
             raise RagError(f"Collection {name!r} was not built by rag (no embedder fingerprint).")
-        components = self.pipe.components.sharing(settings_for_collection(self.base_settings, name, fp))
+        components = self.pipe.components.sharing(settings_for_collection(self._base_settings, name, fp))
         components.collection.open(create=False)  # checks the fingerprint
-        self._open.setdefault(self.active_collection(), (self.pipe, self.indexer))
-        self.pipe, self.indexer = build_pipeline(components), build_indexer(components)
-        self._open[name] = (self.pipe, self.indexer)
+        self._open.setdefault(self.active_collection(), (self.pipe, self._indexer))
+        self.pipe, self._indexer = build_pipeline(components), build_indexer(components)
+        self._open[name] = (self.pipe, self._indexer)
         return name
 
     # -- chat ----------------------------------------------------------------------------------
     def chat(
-        self, question: str, history: list[Any] | None = None, top_k: int | None = None
+        self, question: str, history: Sequence[object] | None = None, top_k: int | None = None
     ) -> Iterator[ChatEvent]:
         """Stream an answer; errors come back as an event, never as an exception."""
         question = (question or "").strip()
@@ -174,7 +188,7 @@ class RagService:
             yield ChatEvent("", done=True, error=("Type a question first.", None))
             return
         turns = clean_history(history)
-        with self.answer_lock:
+        with self._answer_lock:
             pipe = self.pipe
             text = ""
             result: SearchResult | None = None
@@ -185,8 +199,9 @@ class RagService:
                     text += tok
                     yield ChatEvent(text, result=result)
             except Exception as exc:
-                status = 503 if isinstance(exc, EndpointUnavailable) else 500
-                yield ChatEvent(text, result=result, done=True, error=error_text(exc), status=status)
+                yield ChatEvent(
+                    text, result=result, done=True, error=error_text(exc), status=http_status(exc)
+                )
                 return
         answer = Answer.from_text(question, text, result)
         yield ChatEvent(text, result=result, answer=answer, done=True)
@@ -199,9 +214,8 @@ class RagService:
         return self.pipe.documents()
 
     def delete(self, doc_id: str) -> dict[str, Any] | None:
-        from ui.uploads import remove_upload
-
-        with self.write_lock:
+        """Delete a document from the index, and its file when it was uploaded; None when unknown."""
+        with self._write_lock:
             doc = next((d for d in self.pipe.documents() if d["doc_id"] == doc_id), None)
             if doc is None:
                 return None
@@ -209,16 +223,21 @@ class RagService:
             doc["file_removed"] = remove_upload(doc["source"], self.settings)
             return doc
 
-    def ingest(self, paths: list[Path]) -> Iterator[IngestEvent]:
-        """Ingest in a worker thread; yields the progress as files finish, then the report."""
+    def ingest(self, paths: list[Path], sync: bool = False) -> Iterator[IngestEvent]:
+        """Ingest in a worker thread; yields the progress as files finish, then the report.
+
+        ``sync``: also delete documents that were ingested from these folders but are gone.
+        """
         event = IngestEvent(total=len(paths))
         changed = threading.Event()
         box: dict[str, Any] = {}
 
         def work() -> None:
             try:
-                with self.write_lock:
-                    report = self.indexer.ingest(list(paths), progress=_QueueProgress(event, changed))
+                with self._write_lock:
+                    report = self._indexer.ingest(
+                        list(paths), sync=sync, progress=_QueueProgress(event, changed)
+                    )
                 box["report"] = report.as_dict()
             except Exception as exc:
                 box["error"] = error_text(exc)

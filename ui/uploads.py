@@ -56,9 +56,9 @@ def allowed_types(settings: Settings) -> list[str]:
 
     A configured type that ingest cannot read is a configuration error naming the key.
     """
-    from ingest.loaders import LOADERS
+    from ingest.formats import extensions
 
-    readable = list(LOADERS)
+    readable = extensions()
     if settings.ui.allowed_types is None:
         return readable
     allowed = [e.lower() if e.startswith(".") else "." + e.lower() for e in settings.ui.allowed_types]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from rag_app.answering.citations import explicit_citations, inferred_citations
 from rag_app.answering.condense import (
@@ -27,6 +27,16 @@ from rag_app.settings import LLMSettings, RetrievalSettings
 from rag_app.types import Passage, SearchResult
 
 Message = dict[str, str]
+
+
+class AnswerOptions(TypedDict, total=False):
+    """What a caller may choose per question (else the settings decide)."""
+
+    top_k: int | None
+    history: list[Message] | None
+    filters: SearchFilters | None
+    mode: str | None
+    rerank: bool
 
 
 @dataclass
@@ -139,7 +149,7 @@ class Answerer:
 
         return result, tokens()
 
-    def ask(self, question: str, **kwargs: Any) -> Answer:
+    def ask(self, question: str, **options: Unpack[AnswerOptions]) -> Answer:
         """Answer in one go (no streaming): :meth:`answer` consumed."""
-        result, tokens = self.answer(question, **kwargs)
+        result, tokens = self.answer(question, **options)
         return Answer.from_text(question, "".join(tokens), result)

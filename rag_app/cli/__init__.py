@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from importlib.metadata import entry_points
+from typing import Any
 
 import click
 
@@ -17,7 +18,29 @@ from rag_app.cli.common import Ctx, err, report_error
 ENTRY_POINT_GROUP = "rag_app.commands"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class RagGroup(click.Group):
+    """The root group; commands contributed by other packages load on first use, not at import
+    (an edge that imports ``rag_app.cli.common`` while loading must not find a half-built root)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._contributed = False
+
+    def _load_contributed(self) -> None:
+        if not self._contributed:
+            self._contributed = True
+            add_contributed_commands(self)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_contributed()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._load_contributed()
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=RagGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config",
@@ -48,9 +71,6 @@ def add_contributed_commands(group: click.Group) -> None:
             err(f"Warning: the `rag {ep.name}` command could not load ({type(exc).__name__}: {exc}).")
             continue
         group.add_command(command, name=ep.name)
-
-
-add_contributed_commands(cli)
 
 
 def main() -> None:

@@ -13,10 +13,15 @@ from rag_app.process import Shutdown
 from rag_app.store import open_store
 
 
-def _serve_until_interrupted(cleanup: Callable[[], None]) -> None:
-    """Block until SIGINT (Ctrl-C) or SIGTERM, then clean up what this process started; the process
-    is gone within 8 s of the signal even when cleanup hangs on a loaded machine."""
+def _serve_until_interrupted(cleanup: Callable[[], None], ready: str = "") -> None:
+    """Say ``ready``, block until SIGINT (Ctrl-C) or SIGTERM, then clean up what this process started;
+    the process is gone within 8 s of the signal even when cleanup hangs on a loaded machine.
+
+    ``ready`` is printed only once the signal handlers are in place, so whoever waits for it may
+    signal at once."""
     with Shutdown(grace=8.0) as shutdown:
+        if ready:
+            click.echo(ready)
         while not shutdown.wait(1.0):
             pass
         cleanup()
@@ -36,8 +41,9 @@ def milvus_serve(obj: Ctx) -> None:
     if store.shared_from:
         click.echo(f"Already served by pid {store.shared_from.get('pid')} at {store.shared_from.get('uri')}.")
         return
-    click.echo(f"Serving {s.milvus_uri} to other rag processes on 127.0.0.1. Ctrl-C to stop.")
-    _serve_until_interrupted(store.close)
+    _serve_until_interrupted(
+        store.close, f"Serving {s.milvus_uri} to other rag processes on 127.0.0.1. Ctrl-C to stop."
+    )
 
 
 @click.group()
@@ -57,8 +63,7 @@ def llm_serve(obj: Ctx) -> None:
     if not server.owned:
         click.echo(f"Already running at {base}/v1 (started by another rag process).")
         return
-    click.echo(f"Local LLM ({s.llm.model}) at {base}/v1. Ctrl-C to stop.")
-    _serve_until_interrupted(server.close)
+    _serve_until_interrupted(server.close, f"Local LLM ({s.llm.model}) at {base}/v1. Ctrl-C to stop.")
 
 
 COMMANDS = [milvus, llm]

@@ -35,34 +35,41 @@ class ChatLLM:
         self._tokenize_missing = False  # the endpoint has no /tokenize: estimate
 
     def _translate(self, exc: Exception) -> EndpointUnavailable:
+        """An ``openai`` error as a message that says what happened at which endpoint, and the fix."""
         import openai
 
-        where = self.base_url
-        if isinstance(exc, openai.APITimeoutError):
-            return EndpointUnavailable(
+        where, status = self.base_url, getattr(exc, "status_code", None)
+        # Most specific first: the timeout is a connection error, 401/404 are status errors.
+        cases: list[tuple[type[Exception], str, str]] = [
+            (
+                openai.APITimeoutError,
                 f"The LLM endpoint {where} did not answer within {self.cfg.timeout:g} s.",
-                fix="Raise llm.timeout, use a smaller model, or check the server's load.",
-            )
-        if isinstance(exc, openai.APIConnectionError):
-            return EndpointUnavailable(
+                "Raise llm.timeout, use a smaller model, or check the server's load.",
+            ),
+            (
+                openai.APIConnectionError,
                 f"Cannot reach the LLM endpoint {where} ({exc.__cause__ or exc}).",
-                fix="Start the server or correct llm.base_url; `rag doctor` checks every endpoint.",
-            )
-        if isinstance(exc, openai.AuthenticationError):
-            return EndpointUnavailable(
+                "Start the server or correct llm.base_url; `rag doctor` checks every endpoint.",
+            ),
+            (
+                openai.AuthenticationError,
                 f"The LLM endpoint {where} rejected the API key (401).",
-                fix=f"Export a valid key in ${self.cfg.api_key_env}.",
-            )
-        if isinstance(exc, openai.NotFoundError):
-            return EndpointUnavailable(
+                f"Export a valid key in ${self.cfg.api_key_env}.",
+            ),
+            (
+                openai.NotFoundError,
                 f"The LLM endpoint {where} does not serve model '{self.model}' (404).",
-                fix="Set llm.model to a model the endpoint lists at /v1/models.",
-            )
-        if isinstance(exc, openai.APIStatusError):
-            return EndpointUnavailable(
-                f"The LLM endpoint {where} returned an error ({exc.status_code}): {exc.message}",
-                fix="Check the server's log; `rag doctor` checks the endpoint.",
-            )
+                "Set llm.model to a model the endpoint lists at /v1/models.",
+            ),
+            (
+                openai.APIStatusError,
+                f"The LLM endpoint {where} returned an error ({status}): {getattr(exc, 'message', exc)}",
+                "Check the server's log; `rag doctor` checks the endpoint.",
+            ),
+        ]
+        for kind, message, fix in cases:
+            if isinstance(exc, kind):
+                return EndpointUnavailable(message, fix=fix)
         return EndpointUnavailable(f"LLM request to {where} failed: {exc}")
 
     def stream(self, messages: list[Message], **kwargs: Any) -> Iterator[str]:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import time
+from typing import TypedDict
 
 from rag_app.collection import Collection
 from rag_app.components.embedders import Embedder
@@ -18,6 +19,16 @@ from rag_app.store import Hit, MilvusStore
 from rag_app.types import Passage, SearchResult
 
 MODES = ("dense", "sparse", "hybrid")
+
+
+class SearchOptions(TypedDict, total=False):
+    """What a caller may choose per search (else ``retrieval.*`` decides)."""
+
+    top_k: int | None
+    mode: str | None
+    rerank: bool
+    filters: SearchFilters | None
+    filter: str
 
 
 def _passage(h: Hit) -> Passage:

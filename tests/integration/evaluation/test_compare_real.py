@@ -10,7 +10,8 @@ pytestmark = pytest.mark.integration
 
 
 def test_compare_minilm_and_mpnet(eval_files: dict[str, Any]) -> None:
-    from eval.compare import render_text, run_compare
+    from eval.compare.report import render_text
+    from eval.compare.run import run_compare
     from rag_app.config import load_settings
 
     settings = load_settings(eval_files["config"], env={})

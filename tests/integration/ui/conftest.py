@@ -52,8 +52,8 @@ def ui_server(
 
     from rag_app.config import load_settings
     from rag_app.pipeline import build_pipeline
-    from ui.app import build_server
     from ui.auth import Credentials
+    from ui.server import build_server
     from ui.uploads import upload_dir
 
     folder = tmp_path_factory.mktemp("ui")

@@ -1,0 +1,49 @@
+"""DOCX: paragraphs and tables in document order (python-docx), split into sections at heading styles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.loaders.base import LoadedDocument, Section
+from rag_app.errors import IngestError
+
+
+def load_docx(path: Path, data: bytes) -> LoadedDocument:
+    import io
+    import zipfile
+
+    try:
+        import docx
+        from docx.table import Table
+
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise IngestError(f"{path}: corrupt DOCX ({type(exc).__name__}: {exc})") from exc
+    except Exception as exc:  # python-docx raises its own package errors
+        raise IngestError(f"{path}: cannot read DOCX ({type(exc).__name__}: {exc})") from exc
+    sections: list[Section] = []
+    heading, title = "", (document.core_properties.title or "")
+    buf: list[str] = []
+    # Paragraphs and tables in document order, so a table keeps the heading above it.
+    for item in document.iter_inner_content():
+        if isinstance(item, Table):
+            rows = [" | ".join(cell.text.strip() for cell in row.cells) for row in item.rows]
+            buf.extend(r for r in rows if r.strip(" |"))
+            continue
+        text = item.text.strip()
+        if not text:
+            continue
+        style = (item.style.name or "") if item.style is not None else ""
+        if style.startswith("Heading") or style == "Title":
+            if buf:
+                sections.append(Section("\n".join(buf), heading=heading))
+                buf = []
+            heading = text
+            title = title or text
+        elif style.startswith("List"):
+            buf.append(f"- {text}")
+        else:
+            buf.append(text)
+    if buf:
+        sections.append(Section("\n".join(buf), heading=heading))
+    return LoadedDocument(path, title or path.stem, sections)

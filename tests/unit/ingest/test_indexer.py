@@ -1,0 +1,218 @@
+"""ingest.indexer: planning (what is read, embedded, replaced or deleted), failures and progress.
+
+Most tests run the real :class:`Indexer` on a fake embedder and an in-memory store; one runs it
+on a real Milvus Lite folder in tmp.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from ingest.indexer import Indexer, build_indexer
+from ingest.report import IngestReport
+from rag_app.collection import Collection
+from rag_app.pipeline import Components
+from rag_app.progress import Collect, Step
+from rag_app.settings import Settings
+from tests.unit.ingest.fakes import MemoryStore, WordHashEmbedder
+
+SQLITE = "SQLite is a small embedded database. It stores everything in one ordinary file.\n"
+DEBIAN = "# Debian\n\nDebian is a free operating system. Volunteers maintain its packages.\n"
+
+
+class Rig:
+    """An indexer on a fake embedder and an in-memory store, and what they saw."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.embedder = WordHashEmbedder(settings.embedder)
+        self.store = MemoryStore()
+        self.collection = Collection(settings.milvus, self.embedder, self.store, settings.retrieval.analyzer)  # type: ignore[arg-type]
+        self.indexer = Indexer(settings, self.embedder, self.store, self.collection)  # type: ignore[arg-type]
+
+    def ingest(self, *paths: Path, sync: bool = False) -> IngestReport:
+        return self.indexer.ingest(list(paths), sync=sync)
+
+    def sources(self) -> set[str]:
+        return {row["source"] for row in self.store.rows[self.collection.name].values()}
+
+
+@pytest.fixture
+def rig(fake_settings: Callable[..., Settings]) -> Callable[..., Rig]:
+    return lambda **sections: Rig(fake_settings(**sections))
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "sqlite.txt").write_text(SQLITE)
+    (folder / "debian.md").write_text(DEBIAN)
+    return folder
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Path]]:
+    """Every file whose bytes are read (``Path.read_bytes``) from now on."""
+    seen: list[Path] = []
+    real = Path.read_bytes
+
+    def spy(self: Path) -> bytes:
+        seen.append(self)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", spy)
+    yield seen
+
+
+def test_first_run_adds_supported_files_and_skips_the_others(rig: Callable[..., Rig], docs: Path) -> None:
+    (docs / "photo.bin").write_bytes(b"\x00\x01")
+    r = rig()
+    progress = Collect()
+    report = r.indexer.ingest([docs], progress=progress)
+    assert (report.added, report.updated, report.unchanged, report.deleted) == (2, 0, 0, 0)
+    assert report.skipped == [{"path": str(docs / "photo.bin"), "reason": "unsupported type .bin"}]
+    assert report.failed == [] and report.exit_code == 0
+    assert report.collection == r.collection.name
+    assert report.chunks == len(r.store.rows[r.collection.name]) > 0
+    assert r.sources() == {str((docs / "sqlite.txt").resolve()), str((docs / "debian.md").resolve())}
+    # The configured chunk size (200) is over what the fake embedder reads (64): capped and said.
+    assert any("chunking.chunk_size 200" in w for w in report.warnings)
+    assert progress.steps[0] == Step("ingest", 0, 3)
+    assert sorted(s.status for s in progress.steps[1:]) == ["added", "added", "skipped"]
+    assert [s.done for s in progress.steps[1:]] == [1, 2, 3]
+    assert all(s.units > 0 for s in progress.steps if s.status == "added")
+
+
+def test_unchanged_file_by_size_and_mtime_is_not_read(
+    rig: Callable[..., Rig], docs: Path, reads: list[Path]
+) -> None:
+    r = rig()
+    r.ingest(docs)
+    reads.clear()
+    embedded = len(r.embedder.embedded)
+    report = r.ingest(docs)
+    assert (report.added, report.updated, report.unchanged) == (0, 0, 2)
+    assert reads == []  # the stored size and mtime matched: no read, no hash
+    assert len(r.embedder.embedded) == embedded
+
+
+def test_touched_file_with_the_same_content_is_hashed_but_not_embedded(
+    rig: Callable[..., Rig], docs: Path, reads: list[Path]
+) -> None:
+    r = rig()
+    r.ingest(docs)
+    reads.clear()
+    embedded = len(r.embedder.embedded)
+    st = (docs / "sqlite.txt").stat()
+    os.utime(docs / "sqlite.txt", (st.st_atime, st.st_mtime + 100))
+    report = r.ingest(docs)
+    assert (report.added, report.updated, report.unchanged) == (0, 0, 2)
+    assert reads == [docs / "sqlite.txt"]
+    assert len(r.embedder.embedded) == embedded
+
+
+def test_changed_file_is_written_as_a_new_version_before_the_old_one_goes(
+    rig: Callable[..., Rig], docs: Path
+) -> None:
+    r = rig()
+    r.ingest(docs)
+    r.store.calls.clear()
+    (docs / "sqlite.txt").write_text(SQLITE + "It needs no server process at all.\n")
+    report = r.ingest(docs)
+    assert (report.added, report.updated, report.unchanged) == (0, 1, 1)
+    kinds = [kind for kind, _ in r.store.calls]
+    assert kinds[-1] == "delete" and set(kinds[:-1]) == {"upsert"}  # new version first
+    rows = [row for row in r.store.rows[r.collection.name].values() if row["source"].endswith("sqlite.txt")]
+    assert len({row["content_hash"] for row in rows}) == 1  # only the new version is left
+    assert any("no server process" in row["text"] for row in rows)
+
+
+def test_a_partly_written_version_is_ingested_again(rig: Callable[..., Rig], docs: Path) -> None:
+    (docs / "long.txt").write_text(SQLITE * 20)
+    r = rig()
+    r.ingest(docs)
+    rows = r.store.rows[r.collection.name]
+    chunks = [k for k, row in rows.items() if row["source"].endswith("long.txt")]
+    assert len(chunks) > 2
+    del rows[chunks[-1]]  # as if the last run was killed between two upserts
+    report = r.ingest(docs)
+    assert (report.updated, report.unchanged) == (1, 2)
+    assert set(chunks) <= set(r.store.rows[r.collection.name])
+
+
+def test_sync_deletes_only_documents_gone_from_under_the_given_paths(
+    rig: Callable[..., Rig], docs: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text(SQLITE)
+    r = rig()
+    r.ingest(docs, other)
+    (docs / "debian.md").unlink()
+    (other / "notes.txt").unlink()
+    assert r.ingest(docs).deleted == 0  # without --sync nothing is removed
+    report = r.ingest(docs, sync=True)
+    assert (report.deleted, report.unchanged) == (1, 1)
+    assert r.sources() == {str((docs / "sqlite.txt").resolve()), str((other / "notes.txt").resolve())}
+
+
+def test_failures_are_reported_with_reasons_and_the_rest_is_ingested(
+    rig: Callable[..., Rig], docs: Path
+) -> None:
+    (docs / "empty.txt").write_bytes(b"")
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a PDF")
+    (docs / "big.txt").write_text("word " * 400)  # 2000 bytes
+    report = rig(ingest={"max_file_mb": 0.001}).ingest(docs)  # about 1000 bytes
+    failed = {Path(f["path"]).name: f["error"] for f in report.failed}
+    assert set(failed) == {"empty.txt", "broken.pdf", "big.txt"}
+    assert failed["empty.txt"] == "empty file"  # the path is the key, not repeated in the reason
+    assert failed["broken.pdf"].startswith("corrupt or truncated PDF")
+    assert failed["big.txt"] == "0.0 MB is over ingest.max_file_mb (0.001 MB)"
+    assert report.added == 2
+    assert report.exit_code == 2
+
+
+def test_a_file_named_twice_is_ingested_once(rig: Callable[..., Rig], docs: Path) -> None:
+    report = rig().ingest(docs, docs / "sqlite.txt")
+    assert report.added == 2
+
+
+def test_auto_analyzer_follows_the_language_of_a_new_collection(
+    rig: Callable[..., Rig], tmp_path: Path
+) -> None:
+    zh = tmp_path / "zh"
+    zh.mkdir()
+    (zh / "debian.txt").write_text("Debian 是一个自由的操作系统，由全球志愿者共同开发和维护。\n" * 3)
+    r = rig()
+    r.ingest(zh)
+    assert r.store.analyzers[r.collection.name] == "jieba"
+    pinned = rig(retrieval={"analyzer": "standard"})
+    pinned.ingest(zh)
+    assert pinned.store.analyzers[pinned.collection.name] == "standard"
+
+
+def test_ingest_into_a_real_milvus_lite_folder(fake_settings: Callable[..., Settings], docs: Path) -> None:
+    settings = fake_settings()
+    embedder = WordHashEmbedder(settings.embedder)
+    components = Components(settings, embedder=embedder)
+    try:
+        indexer = build_indexer(components)
+        first = indexer.ingest([docs])
+        assert (first.added, first.failed) == (2, [])
+        assert components.collection.count() == first.chunks > 0
+        embedded = len(embedder.embedded)
+        assert indexer.ingest([docs]).unchanged == 2
+        assert len(embedder.embedded) == embedded
+        (docs / "sqlite.txt").write_text(SQLITE + "It needs no server process at all.\n")
+        (docs / "debian.md").unlink()
+        last = indexer.ingest([docs], sync=True)
+        assert (last.updated, last.deleted) == (1, 1)
+        stored = components.store.documents(components.collection.name)
+        assert [s.source for s in stored.values()] == [str((docs / "sqlite.txt").resolve())]
+        assert all(s.complete() for s in stored.values())
+    finally:
+        components.close()

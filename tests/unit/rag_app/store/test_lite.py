@@ -1,0 +1,157 @@
+"""rag_app.store.lite: several stores on one Milvus Lite folder, and the owner record other processes read."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+from rag_app.errors import StoreError
+from rag_app.process import ProcessRecord
+from rag_app.store import MilvusStore, rows_for
+from rag_app.store.lite import owner_of, owner_path
+from tests.unit.rag_app.fakes import DIM, hash_vector, index_texts
+
+FP = {"provider": "fake", "model": "hash", "dimension": DIM, "normalize": True}
+META = {
+    "doc_id": "d", "source": "/b.md", "title": "b.md", "page": -1, "heading": "", "chunk": 0,
+    "content_hash": "h", "mtime": 0, "size": 11, "n_chunks": 1, "ingested_at": 1,
+}  # fmt: skip
+
+
+@pytest.fixture
+def other_process() -> Iterator[ProcessRecord]:
+    """A live process of this user that is not this one."""
+    proc = subprocess.Popen(["sleep", "60"])
+    try:
+        yield ProcessRecord.of(proc.pid)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()  # reaped: the pid no longer names a process
+    return proc.pid
+
+
+def write_owner(db: Path, record: ProcessRecord, **extra: Any) -> None:
+    owner_path(db).write_text(json.dumps({**record.as_dict(), "command": "rag chat", **extra}))
+
+
+def test_owner_path_sits_beside_the_folder(tmp_path: Path) -> None:
+    assert owner_path(tmp_path / "milvus.db") == tmp_path / "milvus.db.owner.json"
+
+
+def test_closing_one_store_keeps_another_on_the_same_folder_usable(tmp_path: Path) -> None:
+    db = str(tmp_path / "milvus.db")
+    first, second = MilvusStore(db), MilvusStore(db)
+    index_texts(first, "c", {"/a.md": ["one chunk"]}, FP)
+    first.close()
+    assert second.names() == ["c"] and second.count("c") == 1
+    second.upsert("c", rows_for(["later chunk"], [hash_vector("later chunk")], [{**META, "id": "later"}]))
+    assert second.count("c") == 2
+    second.close()
+    # The folder is released: a fresh store opens it again with everything kept.
+    third = MilvusStore(db)
+    assert third.names() == ["c"] and third.count("c") == 2
+    third.close()
+
+
+def test_a_sharing_store_publishes_a_loopback_uri_until_the_last_store_closes(tmp_path: Path) -> None:
+    db = tmp_path / "milvus.db"
+    sharing = MilvusStore(str(db), share=True)
+    record = json.loads(owner_path(db).read_text())
+    assert record["pid"] == os.getpid() and record["started"] == ProcessRecord.current().started
+    url = urlparse(record["uri"])
+    assert url.scheme == "http" and url.hostname == "127.0.0.1" and url.port
+    socket.create_connection((url.hostname, url.port), timeout=2).close()  # it answers
+    assert owner_of(db) is None  # this process's own record is not "another owner"
+
+    plain = MilvusStore(str(db))
+    sharing.close()
+    assert owner_path(db).is_file()  # the folder is still in use here
+    assert plain.names() == []
+    plain.close()
+    assert not owner_path(db).exists()
+
+
+def test_owner_of_ignores_missing_garbled_and_dead_records(tmp_path: Path) -> None:
+    db = tmp_path / "milvus.db"
+    assert owner_of(db) is None
+    owner_path(db).write_text("not json")
+    assert owner_of(db) is None
+    owner_path(db).write_text(json.dumps({"uri": "http://127.0.0.1:1"}))  # no pid
+    assert owner_of(db) is None
+    write_owner(db, ProcessRecord(dead_pid()), uri="http://127.0.0.1:1")
+    assert owner_of(db) is None and owner_of(db, require_uri=False) is None
+
+
+def test_owner_of_a_live_process_needs_a_reachable_uri_to_share(
+    tmp_path: Path, other_process: ProcessRecord
+) -> None:
+    db = tmp_path / "milvus.db"
+    write_owner(db, other_process)
+    assert owner_of(db) is None
+    assert owner_of(db, require_uri=False) == {**other_process.as_dict(), "command": "rag chat"}
+
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    write_owner(db, other_process, uri=f"http://127.0.0.1:{port}")  # nobody listens there
+    assert owner_of(db) is None
+    assert owner_of(db, require_uri=False) is not None
+
+    # The start time is part of the identity: a reused pid is not the owner.
+    write_owner(db, ProcessRecord(other_process.pid, (other_process.started or 0) + 1))
+    assert owner_of(db, require_uri=False) is None
+
+
+def test_a_store_connects_to_the_owner_that_shares_its_folder(
+    tmp_path: Path, other_process: ProcessRecord
+) -> None:
+    # The "owner" is this process's sharing server, recorded under another live pid.
+    serving = MilvusStore(str(tmp_path / "served.db"), share=True)
+    index_texts(serving, "c", {"/a.md": ["shared chunk"]}, FP)
+    uri = json.loads(owner_path(tmp_path / "served.db").read_text())["uri"]
+    db = tmp_path / "milvus.db"
+    write_owner(db, other_process, uri=uri)
+
+    client = MilvusStore(str(db))
+    assert client.shared_from is not None and client.shared_from["uri"] == uri
+    assert client.names() == ["c"] and client.count("c") == 1
+    assert not db.exists()  # the folder itself was never opened here
+    client.close()
+    assert serving.names() == ["c"]  # closing a client leaves the owner's server alone
+    serving.close()
+
+
+def test_a_folder_locked_by_another_process_is_a_store_error_naming_the_holder(tmp_path: Path) -> None:
+    db = tmp_path / "milvus.db"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"from pymilvus import MilvusClient; MilvusClient({str(db)!r}); "
+         "print('open', flush=True); import time; time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        with pytest.raises(StoreError) as err:
+            MilvusStore(str(db))
+        assert err.value.message.startswith(f"The index {db} is in use by another process")
+        assert err.value.fix is not None and "`rag milvus serve`" in err.value.fix
+        # A holder that recorded itself (without sharing) is named.
+        write_owner(db, ProcessRecord.of(holder.pid), command="rag ingest")
+        with pytest.raises(StoreError, match=rf"in use by `rag ingest` \(pid {holder.pid}\)"):
+            MilvusStore(str(db))
+    finally:
+        holder.kill()
+        holder.wait()

@@ -1,0 +1,54 @@
+"""``rag doctor``: one line per component, a failing part never hides or duplicates another."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rag_app.doctor import run_checks
+from rag_app.pipeline import Components
+from rag_app.settings import Settings
+from tests.unit.rag_app.fakes import index_texts
+
+
+def _by_component(checks: list) -> dict[str, list]:  # type: ignore[type-arg]
+    out: dict[str, list] = {}  # type: ignore[type-arg]
+    for c in checks:
+        out.setdefault(c.component, []).append(c)
+    return out
+
+
+def test_everything_usable(fake_settings: Callable[..., Settings]) -> None:
+    checks = _by_component(run_checks(fake_settings()))
+    assert [c.status for c in checks["embedder"]] == ["ok"]
+    assert checks["reranker"][0].status == "warn" and "disabled" in checks["reranker"][0].detail
+    assert [c.status for c in checks["milvus"]] == ["ok"]
+    assert (
+        checks["collection"][0].status == "warn"
+        and checks["collection"][0].fix == "Run `rag ingest PATH` to build it."
+    )
+    assert checks["llm"][0].status == "ok"
+    assert any(name.startswith("lib ") for name in checks)
+
+
+def test_a_broken_embedder_is_reported_and_the_rest_still_checked(
+    fake_settings: Callable[..., Settings],
+) -> None:
+    checks = _by_component(
+        run_checks(fake_settings(embedder={"provider": "openai", "model": "x"}), check_llm=False)
+    )
+    assert checks["embedder"][0].status == "fail" and checks["embedder"][0].fix
+    assert [c.status for c in checks["milvus"]] == ["ok"]
+    assert "collection" not in checks and "llm" not in checks
+
+
+def test_a_collection_of_another_embedder_fails_the_collection_line_only(
+    fake_settings: Callable[..., Settings],
+) -> None:
+    settings = fake_settings(milvus={"collection": "pinned"})
+    c = Components(settings)
+    index_texts(c.store, "pinned", {"/a.md": ["text"]}, {**c.embedder.fingerprint, "model": "someone-else"})
+    c.close()
+    checks = _by_component(run_checks(settings, check_llm=False))
+    assert [x.status for x in checks["milvus"]] == ["ok"]  # once, and OK: Milvus itself is fine
+    (line,) = checks["collection"]
+    assert line.status == "fail" and "someone-else" in line.detail and line.fix

@@ -1,0 +1,113 @@
+"""The Documents tab: upload ▸ store ▸ ingest with progress, the documents table, delete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+
+from rag_app.errors import StoreError
+from rag_app.settings import Settings
+from tests.unit.ui.conftest import FakeIndexer, FakePipeline, handler
+from ui.service import IngestEvent, RagService
+from ui.tabs.documents import DocumentsTab, build_documents_tab, list_docs, summary, upload_results
+from ui.uploads import upload_dir
+
+
+def _build(service: RagService) -> tuple[gr.Blocks, DocumentsTab]:
+    with gr.Blocks() as demo:
+        tab = build_documents_tab(service)
+    return demo, tab
+
+
+def test_builds_upload_and_documents(service: RagService) -> None:
+    demo, tab = _build(service)
+    ids = {b.elem_id for b in demo.blocks.values()}
+    assert {
+        "upload",
+        "ingest-progress",
+        "upload-results",
+        "documents",
+        "doc-pick",
+        "delete",
+        "delete-msg",
+    } <= ids
+    assert tab.table.elem_id == "documents" and tab.pick.elem_id == "doc-pick"
+    upload = next(b for b in demo.blocks.values() if b.elem_id == "upload")
+    assert ".md" in upload.file_types and ".pdf" in upload.file_types
+    for name in ("do_upload", "do_delete", "do_refresh"):
+        assert handler(demo, name)
+
+
+def test_list_docs(service: RagService, pipe: FakePipeline) -> None:
+    rows, picker = list_docs(service)
+    assert [r[0] for r in rows] == ["a.md", "b.pdf"] and rows[1][-1] == "incomplete (re-ingest)"
+    assert (
+        picker["choices"] == [("a.md (3 chunks)", "d1"), ("b.pdf (9 chunks)", "d2")]
+        and picker["value"] is None
+    )
+    pipe.fail["documents"] = StoreError("Index locked.", fix="Stop the other process.")
+    rows, picker = list_docs(service)
+    assert rows == [["Error: Index locked.", "Stop the other process.", "", "", "", ""]]
+    assert picker["choices"] == []
+
+
+def test_upload_stores_ingests_and_reports(service: RagService, indexer: FakeIndexer, tmp_path: Path) -> None:
+    demo, _ = _build(service)
+    do_upload = handler(demo, "do_upload")
+    good = tmp_path / "gradio" / "notes.md"
+    good.parent.mkdir()
+    good.write_text("# Notes\n")
+    bad = tmp_path / "gradio" / "tool.exe"
+    bad.write_bytes(b"MZ")
+    steps = list(do_upload([str(good), str(bad)]))
+    assert "Ingesting 0 / 1 files…" in steps[0][0]
+    progress, rows, docs_rows, _, files = steps[-1]
+    assert "Done: 1 added, 0 updated, 0 unchanged, 0 failed" in progress and files is None
+    assert rows[0][0] == "tool.exe" and rows[0][1].startswith("rejected: type .exe not allowed")
+    assert rows[1] == ["notes.md", "added", 2]
+    assert indexer.calls == [([upload_dir(service.settings) / "notes.md"], False)]
+    assert [r[0] for r in docs_rows] == ["a.md", "b.pdf"]
+
+
+def test_upload_of_nothing_ingests_nothing(service: RagService, indexer: FakeIndexer) -> None:
+    do_upload = handler(_build(service)[0], "do_upload")
+    ((progress, rows, _, _, files),) = list(do_upload(None))
+    assert "Nothing to ingest." in progress and rows == [] and files is None and indexer.calls == []
+
+
+def test_upload_results_and_summary() -> None:
+    stored = [Path("/up/a.md"), Path("/up/b.md"), Path("/up/c.md")]
+    last = IngestEvent(
+        total=3,
+        done=3,
+        files=[{"path": "/up/a.md", "status": "unchanged", "chunks": 0}],
+        report={
+            "added": 0,
+            "unchanged": 1,
+            "failed": [{"path": "/up/b.md", "error": "no text layer"}],
+            "skipped": [{"path": "/up/c.md", "reason": "too large"}],
+            "seconds": 1.5,
+        },
+    )
+    assert upload_results(stored, last) == [
+        ["a.md", "unchanged", 0],
+        ["b.md", "failed: no text layer", ""],
+        ["c.md", "failed: too large", ""],
+    ]
+    assert summary(last) == "Done: 0 added, 0 updated, 1 unchanged, 1 failed (1.5 s)"
+    broken = IngestEvent(total=1, error=("Index locked.", None))
+    assert upload_results(stored[:1], broken) == [["a.md", "failed: Index locked.", ""]]
+    assert summary(broken) == "Ingest failed: Index locked."
+
+
+def test_delete(service: RagService, pipe: FakePipeline, settings: Settings) -> None:
+    do_delete = handler(_build(service)[0], "do_delete")
+    msg, rows, _ = do_delete(None)
+    assert msg == "Pick a document first." and len(rows) == 2
+    assert do_delete("gone")[0] == "That document is already gone."
+    msg, rows, picker = do_delete("d1")
+    assert msg == "Deleted **a.md**." and [r[0] for r in rows] == ["b.pdf"]
+    assert picker["choices"] == [("b.pdf (9 chunks)", "d2")]
+    pipe.fail["delete_document"] = StoreError("Index locked.", fix="Stop the other process.")
+    assert do_delete("d2")[0] == "⚠ **Index locked.**\n\n**Fix:** Stop the other process."
