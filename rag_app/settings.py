@@ -174,6 +174,12 @@ class RetrievalSettings(_Section):
     merge_adjacent: bool = Field(
         True, description="Context: merge neighbouring chunks of one document and drop the repeated overlap."
     )
+    refuse_below: Literal["auto", "none"] | float = Field(
+        "auto",
+        description="Answer 'not in your documents' without asking the LLM when the closest passage's "
+        "dense cosine is below this; auto: the value calibrated for the embedder (none if uncalibrated); "
+        "none: never refuse.",
+    )
 
 
 class JudgeSettings(_Section):
