@@ -133,7 +133,12 @@ class Pipeline:
     def answerer(self) -> Answerer:
         c = self.components
         return Answerer(
-            c.llm, self.retriever, self.grounder, self.refusal, self.settings.llm, self.settings.retrieval
+            lambda: c.llm,
+            self.retriever,
+            self.grounder,
+            self.refusal,
+            self.settings.llm,
+            self.settings.retrieval,
         )
 
     @cached_property

@@ -97,9 +97,12 @@ def answer_html(text: str, grounding: Grounding | None, answer_id: str) -> str:
     return f'<div class="rag-answer">{"".join(parts)}{summary}</div>'
 
 
-def refusal_html(text: str) -> str:
-    """A refused question: the refusal, set apart from an answer."""
-    return f'<div class="rag-answer rag-refused">{safe_text(text)}</div>'
+def refusal_html(text: str, relevance: float | None = None) -> str:
+    """A refused question: the refusal, set apart from an answer, with how close the best passage came."""
+    note = ""
+    if relevance is not None:
+        note = f'<div class="rag-evidence-note">closest passage: similarity {relevance:.2f} (too low to answer from)</div>'
+    return f'<div class="rag-answer rag-refused">{safe_text(text)}{note}</div>'
 
 
 def _highlighted(text: str, marks: list[tuple[int, int, int]]) -> str:

@@ -12,7 +12,7 @@ ties each sentence to its evidence (:mod:`rag_app.answering.grounding`).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypedDict, Unpack
 
@@ -90,18 +90,21 @@ class Answer:
 
 
 class Answerer:
-    """Condense ▸ retrieve ▸ refuse or stream the LLM's answer ▸ ground it (:meth:`finish`)."""
+    """Condense ▸ retrieve ▸ refuse or stream the LLM's answer ▸ ground it (:meth:`finish`).
+
+    ``llm`` is a function that returns the chat LLM, called only when one is needed.
+    """
 
     def __init__(
         self,
-        llm: ChatLLM,
+        llm: Callable[[], ChatLLM],
         retriever: Retriever,
         grounder: Grounder,
         refusal: RefusalPolicy,
         llm_cfg: LLMSettings,
         retrieval_cfg: RetrievalSettings,
     ) -> None:
-        self._llm = llm
+        self._llm = llm  # called when first needed: a refused question never starts a local LLM
         self._retriever = retriever
         self._grounder = grounder
         self.refusal = refusal
@@ -120,7 +123,7 @@ class Answerer:
         if not turns or not cfg.condense or cfg.history_turns == 0:
             return question
         recent = turns[-2 * cfg.history_turns :]
-        text = self._llm.complete(build_condense_messages(question, recent), max_tokens=96, temperature=0.0)
+        text = self._llm().complete(build_condense_messages(question, recent), max_tokens=96, temperature=0.0)
         rewrite = clean_condensed(text, question)
         if usable_rewrite(rewrite, question):
             return rewrite
@@ -133,7 +136,7 @@ class Answerer:
         passages = assemble(result.passages, merge_adjacent=self._cfg.merge_adjacent)
         # prompt = instructions + passages + question; the answer needs max_tokens of room.
         budget = cfg.context_window - cfg.max_tokens - 250
-        return fit_to_budget(passages, self._llm.count_tokens, max(256, budget))
+        return fit_to_budget(passages, self._llm().count_tokens, max(256, budget))
 
     def answer(
         self,
@@ -174,7 +177,7 @@ class Answerer:
         def tokens() -> Iterator[str]:
             t = time.perf_counter()
             first = True
-            for token in self._llm.stream(messages):
+            for token in self._llm().stream(messages):
                 if first:
                     result.timings["first_token"] = time.perf_counter() - t
                     first = False

@@ -232,7 +232,7 @@ def chat(
             )
             warn_reranker(pipe, False)
             click.echo("Starting the LLM...", err=True)
-        _ = pipe.answerer  # starts the LLM now, not in the middle of the first question
+        _ = pipe.components.llm  # starts the LLM now, not in the middle of the first question
         while True:
             try:
                 if as_json:

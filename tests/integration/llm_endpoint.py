@@ -21,6 +21,7 @@ class ScriptedEndpoint:
         self.replies = list(replies)
         self.requests: list[dict[str, Any]] = []
         self.hold_after_first = False
+        self.hold_timeout = 30.0  # a held stream goes on by itself after this (a failing test ends)
         self._release = threading.Event()
         self.first_sent = threading.Event()
         self.finished = threading.Event()
@@ -104,7 +105,7 @@ class ScriptedEndpoint:
                     if i == 0:
                         endpoint.first_sent.set()
                         if endpoint.hold_after_first:
-                            endpoint._release.wait(timeout=120)
+                            endpoint._release.wait(timeout=endpoint.hold_timeout)
                 self._event({}, finish="stop")
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()

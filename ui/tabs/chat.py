@@ -44,7 +44,8 @@ def _answer_messages(answer: Answer) -> list[ChatMessage]:
     aid = evidence.new_answer_id()
     if answer.refused:
         cards = evidence.evidence_cards_html(result.passages, None, aid, title="Closest passages")
-        return [_msg("assistant", evidence.refusal_html(answer.text)), _msg("assistant", cards)]
+        refusal = evidence.refusal_html(answer.text, result.relevance)
+        return [_msg("assistant", refusal), _msg("assistant", cards)]
     note = "" if result.reranked else " · not reranked"
     body = evidence.answer_html(answer.text, answer.grounding, aid)
     cards = evidence.evidence_cards_html(result.passages, answer.grounding, aid, answer.cited, note=note)

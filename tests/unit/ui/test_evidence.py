@@ -64,3 +64,4 @@ def test_no_grounding_or_no_passages() -> None:
     assert evidence.answer_html("Plain <b>.", None, "a") == '<div class="rag-answer">Plain &lt;b&gt;.</div>'
     assert "No passages were found" in evidence.evidence_cards_html([], None, "a")
     assert evidence.refusal_html("Not found.") == '<div class="rag-answer rag-refused">Not found.</div>'
+    assert "similarity 0.12 (too low" in evidence.refusal_html("Not found.", 0.1234)

@@ -69,7 +69,7 @@ def answerer(
     llm_cfg = settings.llm.model_copy(update=llm or {})
     grounder = Grounder(HashEmbedder(settings.embedder))
     cfg = settings.retrieval.model_copy(update=retrieval)
-    return Answerer(scripted, retriever, grounder, refusal, llm_cfg, cfg), scripted
+    return Answerer(lambda: scripted, retriever, grounder, refusal, llm_cfg, cfg), scripted
 
 
 def user_text(messages: list[dict[str, str]]) -> str:
