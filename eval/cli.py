@@ -26,6 +26,15 @@ def _print_summary(summary: dict[str, Any], run_dir: Path) -> None:
         reasons = agg.get("failure_reasons") or {}
         why = f" [{', '.join(f'{k}: {v}' for k, v in reasons.items())}]" if reasons else ""
         click.echo(f"  {name:26} {fmt_agg(agg)}{why}{extra}")
+    refusal = summary.get("refusal") or {}
+    for label in ("answerable", "unanswerable"):
+        if label in refusal:
+            r = refusal[label]
+            click.echo(
+                f"  refused ({label}){'':<{13 - len(label)}} {r['refused']}/{r['n']} = {r['rate']:.1%}"
+            )
+    if refusal.get("policy"):
+        click.echo(f"  refusal policy: {refusal['policy']}")
     click.echo(f"Report: {run_dir / 'report.md'}")
 
 
@@ -190,7 +199,11 @@ def generate_cmd(ctx: click.Context, docs: str, n: int, seed: int | None, out: s
 
 
 @eval_group.command("selftest")
-@click.option("--metrics", default=None, help="Comma list of LLM metrics (default: all four).")
+@click.option(
+    "--metrics",
+    default=None,
+    help="Comma list (default: the four LLM metrics, nonllm_context_recall, supported_share).",
+)
 @click.option("--pairs", type=int, default=None, help="Pairs per metric (default: all, 2).")
 @click.option("--strictness", type=click.IntRange(1, 10), default=3, show_default=True)
 @click.option("--json", "as_json", is_flag=True)

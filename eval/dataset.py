@@ -8,6 +8,8 @@ A row::
 ``user_input`` is required; ``id`` defaults to ``row-<line>``; ``reference`` (the expected
 answer) and ``reference_contexts`` (gold passages, text) are optional but the metrics that need
 them are skipped for rows without them. ``question`` is accepted as an alias of ``user_input``.
+``response`` (Ragas' field): an answer to score as given instead of generating one (planted
+answers). ``answerable: false`` marks a question the documents cannot answer (refusal rates).
 In CSV, ``reference_contexts`` is a JSON list or one passage; extra columns are kept as metadata.
 """
 
@@ -21,7 +23,10 @@ from typing import Any
 
 from rag_app.errors import DatasetError
 
-KNOWN = {"id", "user_input", "question", "reference", "reference_contexts", "source", "synthetic"}
+KNOWN = {
+    "id", "user_input", "question", "reference", "reference_contexts", "source", "synthetic", "response",
+    "answerable",
+}  # fmt: skip
 
 
 @dataclass
@@ -32,6 +37,8 @@ class Sample:
     reference_contexts: list[str] = field(default_factory=list)
     source: str | None = None
     synthetic: bool = False
+    response: str | None = None  # an answer to score as given (no generation)
+    answerable: bool = True  # False: the documents cannot answer it (it should be refused)
     meta: dict[str, Any] = field(default_factory=dict)
     line: int = 0
 
@@ -45,6 +52,10 @@ class Sample:
             out["source"] = self.source
         if self.synthetic:
             out["synthetic"] = True
+        if self.response is not None:
+            out["response"] = self.response
+        if not self.answerable:
+            out["answerable"] = False
         out.update(self.meta)
         return out
 
@@ -92,9 +103,13 @@ def parse_row(raw: object, path: Path, line: int, csv_mode: bool = False) -> Sam
         contexts = []
     if not isinstance(contexts, list) or not all(isinstance(c, str) for c in contexts):
         raise _fail(path, line, "field 'reference_contexts' must be a list of text passages.")
-    synthetic = raw.get("synthetic", False)
-    if isinstance(synthetic, str):
-        synthetic = synthetic.strip().lower() in ("1", "true", "yes")
+    synthetic = _flag(raw.get("synthetic", False))
+    answerable = _flag(raw.get("answerable", True))
+    response = raw.get("response")
+    if response == "" and csv_mode:
+        response = None
+    if response is not None and not isinstance(response, str):
+        raise _fail(path, line, f"field 'response' must be text, got {type(response).__name__}.")
     meta = {k: v for k, v in raw.items() if k not in KNOWN}
     source = raw.get("source")
     return Sample(
@@ -104,9 +119,18 @@ def parse_row(raw: object, path: Path, line: int, csv_mode: bool = False) -> Sam
         reference_contexts=[c for c in contexts if c.strip()],
         source=str(source) if source else None,
         synthetic=bool(synthetic),
+        response=response,
+        answerable=bool(answerable),
         meta=meta,
         line=line,
     )
+
+
+def _flag(value: object) -> bool:
+    """A boolean field: JSON true/false, or CSV text (1/true/yes)."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes")
+    return bool(value)
 
 
 def load_dataset(path: str | Path, limit: int | None = None) -> list[Sample]:

@@ -1,9 +1,11 @@
 """What evaluation needs from a pipeline; :class:`rag_app.pipeline.Pipeline` is the one it gets in use.
 
-``rag eval`` answers each question (:meth:`~EvaluatedPipeline.answer`), ranks passages for the
-retrieval metrics (:meth:`~EvaluatedPipeline.search`), keys its answer cache by
-:meth:`~EvaluatedPipeline.describe`, refuses an empty collection, and lends the pipeline's embedder
-to ``answer_relevancy``. Unit tests pass a fake that implements exactly this.
+``rag eval`` answers each question (:meth:`~EvaluatedPipeline.answer`, then
+:meth:`~EvaluatedPipeline.finish` for its citations and evidence), ranks passages for the
+retrieval metrics (:meth:`~EvaluatedPipeline.search`), asks the refusal policy about questions
+whose answer is given, keys its answer cache by :meth:`~EvaluatedPipeline.describe`, refuses an
+empty collection, lends the pipeline's embedder to ``answer_relevancy`` and its grounder to
+``supported_share``. Unit tests pass a fake that implements exactly this.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Protocol, Unpack, runtime_checkable
 
+from rag_app.answering.answerer import Answer
+from rag_app.answering.grounding import Grounder
 from rag_app.components.embedders import Embedder
+from rag_app.retrieval.relevance import RefusalPolicy
 from rag_app.retrieval.retriever import SearchOptions
 from rag_app.settings import Settings
 from rag_app.types import SearchResult
@@ -46,8 +51,22 @@ class EvaluatedPipeline(Protocol):
 
     def search(self, query: str, **options: Unpack[SearchOptions]) -> SearchResult: ...
 
+    @property
+    def refusal(self) -> RefusalPolicy:
+        """When a question is refused without asking the LLM."""
+        ...
+
+    @property
+    def grounder(self) -> Grounder:
+        """Sentence evidence with the pipeline's embedder."""
+        ...
+
     def answer(self, question: str) -> tuple[SearchResult, Iterator[str]]:
         """The passages the LLM saw and the answer's tokens as they stream."""
+        ...
+
+    def finish(self, question: str, text: str, result: SearchResult) -> Answer:
+        """The streamed answer with its citations and each sentence's evidence."""
         ...
 
     def describe(self) -> dict[str, Any]:

@@ -12,7 +12,10 @@ LLM metrics (``ragas.metrics.collections``, judged by :mod:`eval.judge`):
   context, needs ``reference``).
 
 Non-LLM metrics (rapidfuzz string similarity, need ``reference_contexts``):
-``nonllm_context_recall`` and ``nonllm_context_precision``.
+``nonllm_context_recall`` and ``nonllm_context_precision``. And ``supported_share`` (no judge, no
+Ragas): the share of the answer's sentences that the app's own grounding finds in the contexts
+(:mod:`rag_app.answering.grounding`, with the pipeline's embedder); refused answers are not
+applicable.
 
 A judgment that raises (parse error, timeout, endpoint error) or returns NaN is a *failure* with
 a reason; it is never scored 0 and never dropped silently.
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from eval.judge import CallStats, JudgeEndpoint, JudgmentCache, make_judge_llm
+from rag_app.answering.grounding import Grounder
 from rag_app.errors import ConfigError, JudgeFailure
 from rag_app.progress import NoProgress, Progress, Step
 
@@ -49,6 +53,7 @@ class Tools:
     llm: InstructorBaseRagasLLM | None
     embeddings: BaseRagasEmbedding | None
     strictness: int
+    grounder: Grounder | None = None
 
     def judge(self) -> InstructorBaseRagasLLM:
         if self.llm is None:
@@ -58,6 +63,15 @@ class Tools:
 
 def _one_call(row: Row, strictness: int) -> int:
     return 1
+
+
+def _applies(row: Row) -> str | None:
+    return None
+
+
+def _not_refused(row: Row) -> str | None:
+    """The app's own refusal is not an answer to check (a given response always is)."""
+    return "refused" if row.get("refused") and not row.get("response_given") else None
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,8 @@ class Metric:
     help: str  # what it measures, for reports
     calls: Callable[[Row, int], int] = _one_call  # judge calls for one row (sets its time limit)
     uses_strictness: bool = False  # its value depends on ``strictness`` (part of the cache key)
+    applies: Callable[[Row], str | None] = _applies  # why a row is not applicable (None: it is)
+    cached: bool = True  # remember values in the judgment cache (cheap metrics are recomputed)
 
 
 def _collection(metric: BaseMetric) -> ScoreFn:
@@ -132,6 +148,17 @@ def _nonllm_context_precision(tools: Tools) -> ScoreFn:
     return _single_turn(NonLLMContextPrecisionWithReference())
 
 
+def _supported_share(tools: Tools) -> ScoreFn:
+    if tools.grounder is None:
+        raise ValueError("supported_share needs the pipeline's grounder")
+    grounder = tools.grounder
+
+    async def score(inputs: Row) -> float:
+        return grounder.ground(inputs["response"], inputs["retrieved_contexts"]).supported_share
+
+    return score
+
+
 # The one list of metric names: name -> what it needs and how it scores.
 METRICS: dict[str, Metric] = {
     "faithfulness": Metric(
@@ -140,6 +167,7 @@ METRICS: dict[str, Metric] = {
         judged=True,
         help="answer statements supported by the contexts (judge)",
         calls=lambda row, strictness: 2,
+        applies=_not_refused,
     ),
     "answer_relevancy": Metric(
         needs=("user_input", "response"),
@@ -173,6 +201,14 @@ METRICS: dict[str, Metric] = {
         build=_nonllm_context_precision,
         judged=False,
         help="contexts fuzzily matching a gold passage (rapidfuzz)",
+    ),
+    "supported_share": Metric(
+        needs=("response", "retrieved_contexts"),
+        build=_supported_share,
+        judged=False,
+        help="answer sentences whose evidence the app finds in the contexts (no judge)",
+        applies=_not_refused,
+        cached=False,
     ),
 }
 
@@ -242,6 +278,7 @@ class Scorer:
         embeddings: BaseRagasEmbedding | None = None,
         cache: JudgmentCache | None = None,
         strictness: int = 3,
+        grounder: Grounder | None = None,
     ) -> None:
         self.names = metrics
         self.endpoint = endpoint
@@ -254,7 +291,7 @@ class Scorer:
         if needs_llm and endpoint is None:
             raise ValueError("LLM metrics need a judge endpoint")
         llm = make_judge_llm(endpoint, self.stats) if needs_llm and endpoint else None
-        tools = Tools(llm, embeddings, strictness)
+        tools = Tools(llm, embeddings, strictness, grounder)
         self.scores: dict[str, ScoreFn] = {name: METRICS[name].build(tools) for name in metrics}
 
     @property
@@ -266,10 +303,13 @@ class Scorer:
         missing = [k for k in metric.needs if not row.get(k)]
         if missing:
             return Judgment(skipped=f"no {'/'.join(missing)}")
+        reason = metric.applies(row)
+        if reason:
+            return Judgment(skipped=reason)
         inputs = {k: row[k] for k in metric.needs}
         extra = {"strictness": self.strictness} if metric.uses_strictness else None
         key = JudgmentCache.key(name, self.judge_label if metric.judged else "-", inputs, extra)
-        hit = self.cache.get(key)
+        hit = self.cache.get(key) if metric.cached else None
         if hit is not None:
             return Judgment(value=hit["value"], seconds=0.0, cached=True)
         limit = self.timeout * metric.calls(row, self.strictness) + 5
@@ -297,7 +337,8 @@ class Scorer:
             return Judgment(
                 error="no_verdict", detail="the judge produced no statements/verdicts (NaN)", seconds=seconds
             )
-        self.cache.put(key, {"metric": name, "judge": self.judge_label, "value": value})
+        if metric.cached:
+            self.cache.put(key, {"metric": name, "judge": self.judge_label, "value": value})
         return Judgment(value=value, seconds=seconds)
 
     async def score_rows(

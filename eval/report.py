@@ -110,6 +110,19 @@ def plot_latency(rows: list[dict[str, Any]], path: Path) -> Path | None:
     return path
 
 
+def refusal_lines(refusal: dict[str, Any]) -> list[str]:
+    """How many answerable and unanswerable questions were refused (``answerable: false`` rows)."""
+    groups = [g for g in ("answerable", "unanswerable") if g in refusal]
+    if not groups:
+        return []
+    lines = ["## Refusals", "", f"Policy: {refusal.get('policy', '?')}.", "",
+             "| questions | n | refused | rate |", "|---|---:|---:|---:|"]  # fmt: skip
+    for g in groups:
+        r = refusal[g]
+        lines.append(f"| {g} | {r['n']} | {r['refused']} | {r['rate']:.1%} |")
+    return [*lines, ""]
+
+
 def render_markdown(summary: dict[str, Any], plots: list[str]) -> str:
     cfg = summary.get("config", {})
     judge = summary.get("judge") or {}
@@ -147,6 +160,7 @@ def render_markdown(summary: dict[str, Any], plots: list[str]) -> str:
         "",
         *metric_table(summary["metrics"]),
         "",
+        *refusal_lines(summary.get("refusal") or {}),
         "## Latency (ms per question)",
         "",
         "| stage | p50 | p95 | mean | n |",

@@ -27,11 +27,12 @@ from eval.ragas_metrics import ALL_METRICS, LLM_METRICS, Scorer
 from eval.report import write_run_report
 from eval.retrieval import question_scores
 from eval.stats import aggregate, percentile
-from rag_app.answering.answerer import Answer
+from rag_app.answering.citations import explicit_citations
 from rag_app.errors import CollectionNotFound, RagError
 from rag_app.pipeline import Pipeline, build_pipeline
 from rag_app.progress import NoProgress, Progress, Step
 from rag_app.settings import Settings
+from rag_app.types import Passage
 
 
 @dataclass
@@ -47,8 +48,8 @@ class AnswerCache(JsonlCache):
     """Pipeline answers keyed by (question, pipeline config, cut-offs): a resumed run skips them."""
 
     @staticmethod
-    def key(question: str, fingerprint: dict[str, Any], ks: list[int]) -> str:
-        blob = json.dumps({"q": question, "fp": fingerprint, "k": ks}, sort_keys=True)
+    def key(question: str, fingerprint: dict[str, Any], ks: list[int], response: str | None = None) -> str:
+        blob = json.dumps({"q": question, "fp": fingerprint, "k": ks, "r": response}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def get(self, key: str) -> dict[str, Any] | None:
@@ -59,38 +60,78 @@ class AnswerCache(JsonlCache):
         super().put(key, {"answer": answer})
 
 
+def _sources(passages: list[Passage]) -> list[dict[str, Any]]:
+    return [
+        {
+            "source": p.source,
+            "page": p.page,
+            "chunk": p.chunk,
+            "score": round(p.score, 6),
+            "rerank_score": None if p.rerank_score is None else round(p.rerank_score, 6),
+        }
+        for p in passages
+    ]
+
+
 def answer_sample(pipe: EvaluatedPipeline, sample: Sample, ks: list[int]) -> dict[str, Any]:
-    """Run the pipeline on one question: its ranking (for the retrieval metrics) and its answer."""
+    """Run the pipeline on one question: its ranking (for the retrieval metrics) and its answer.
+
+    A sample with its own ``response`` is not answered: that response is scored against the
+    passages the LLM would have been given (the top ``retrieval.top_k``), and ``refused`` says
+    whether the pipeline would have refused the question.
+    """
     depth = max([*ks, pipe.settings.retrieval.top_k])
     t0 = time.perf_counter()
-    ranked = pipe.search(sample.user_input, top_k=depth)
+    ranked = pipe.search(sample.user_input, top_k=depth, relevance=pipe.refusal.enabled)
     t1 = time.perf_counter()
+    row: dict[str, Any] = {
+        "ranked_contexts": [p.text for p in ranked.passages],
+        "ranked_sources": [p.source for p in ranked.passages],
+        "retrieval_ms": round((t1 - t0) * 1000, 1),
+    }
+    if sample.response is not None:
+        given = ranked.passages[: pipe.settings.retrieval.top_k]
+        return {
+            **row,
+            "response": sample.response,
+            "response_given": True,
+            "retrieved_contexts": [p.text for p in given],
+            "sources": _sources(given),
+            "cited": explicit_citations(sample.response, len(given)),
+            "refused": pipe.refusal.refuses(ranked.relevance),
+            "relevance": ranked.relevance,
+            "reranker": ranked.reranker,
+            "timings_ms": {k: round(v * 1000, 1) for k, v in ranked.timings.items()},
+        }
     result, tokens = pipe.answer(sample.user_input)
     text = "".join(tokens)
+    answer = pipe.finish(sample.user_input, text, result)
     total = time.perf_counter() - t1
-    answer = Answer.from_text(sample.user_input, text, result)
     timings = {k: round(v * 1000, 1) for k, v in result.timings.items()}
     timings["total"] = round(total * 1000, 1)
     return {
+        **row,
         "response": text.strip(),
         "retrieved_contexts": [p.text for p in result.passages],
-        "sources": [
-            {
-                "source": p.source,
-                "page": p.page,
-                "chunk": p.chunk,
-                "score": round(p.score, 6),
-                "rerank_score": None if p.rerank_score is None else round(p.rerank_score, 6),
-            }
-            for p in result.passages
-        ],
-        "ranked_contexts": [p.text for p in ranked.passages],
-        "ranked_sources": [p.source for p in ranked.passages],
-        "cited": answer.sources,
+        "sources": _sources(result.passages),
+        "cited": answer.cited,
+        "refused": answer.refused,
+        "relevance": result.relevance,
+        "grounding": answer.grounding.as_dict() if answer.grounding else None,
         "reranker": result.reranker,
         "timings_ms": timings,
-        "retrieval_ms": round((t1 - t0) * 1000, 1),
     }
+
+
+def refusal_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """How many answerable and unanswerable questions were refused (rows without an error)."""
+    out: dict[str, Any] = {}
+    for label, want in (("answerable", True), ("unanswerable", False)):
+        group = [r for r in rows if "error" not in r and bool(r.get("answerable", True)) == want]
+        if group:
+            refused = sum(1 for r in group if r.get("refused"))
+            out[label] = {"n": len(group), "refused": refused, "rate": round(refused / len(group), 4)}
+    return out
 
 
 def _run_name() -> str:
@@ -117,7 +158,9 @@ def build_scorer(
     require("ragas")  # a broken install is named with its version and import error, not a traceback
     cache = JudgmentCache(cache_dir / "judgments.jsonl" if cache_dir else None)
     embeddings = make_ragas_embeddings(pipe.components.embedder) if "answer_relevancy" in metrics else None
-    return Scorer(metrics, endpoint, embeddings=embeddings, cache=cache, strictness=strictness)
+    return Scorer(
+        metrics, endpoint, embeddings=embeddings, cache=cache, strictness=strictness, grounder=pipe.grounder
+    )
 
 
 def evaluate_pipeline(
@@ -140,7 +183,7 @@ def evaluate_pipeline(
     answers = AnswerCache(cache_dir / "answers.jsonl" if cache_dir else None)
     rows: list[dict[str, Any]] = []
     for i, sample in enumerate(samples):
-        key = AnswerCache.key(sample.user_input, fp, ks)
+        key = AnswerCache.key(sample.user_input, fp, ks, sample.response)
         cached = answers.get(key)
         if cached is None:
             try:
@@ -281,6 +324,7 @@ def run_eval(
             },
             "judge": judge_stats or None,
             "metrics": summarize(rows, metrics, ks, settings.eval.bootstrap, settings.eval.seed),
+            "refusal": {"policy": pipeline.refusal.origin, **refusal_summary(rows)},
             "latency_ms": latency_summary(rows),
             "bootstrap": {"resamples": settings.eval.bootstrap, "seed": settings.eval.seed, "level": 0.95},
             "versions": _versions(),

@@ -2,7 +2,9 @@
 
 Per LLM metric, two pairs on different topics: a faithful answer vs one contradicting its context,
 an on-topic vs an off-topic answer, full vs missing context (recall), a relevant vs an irrelevant
-context (precision). A pair *passes* when the good case scores strictly higher than the bad one.
+context (precision); for ``supported_share`` (the app's own sentence evidence, no judge), twenty
+faithful answers against contradicting twins (:mod:`eval.planted_grounding`). A pair *passes*
+when the good case scores strictly higher than the bad one.
 A failed judgment makes its pair *inconclusive*: reported, never counted as a pass. Non-LLM
 metrics are checked too (they must always pass: they are string matching).
 """
@@ -13,8 +15,10 @@ from dataclasses import replace
 from typing import Any
 
 from eval.judge import make_ragas_embeddings, open_judge
+from eval.planted_grounding import grounding_pairs
 from eval.ragas_metrics import LLM_METRICS, Judgment, Scorer
 from eval.stats import fmt
+from rag_app.answering.grounding import Grounder
 from rag_app.components.embedders import Embedder, build_embedder
 from rag_app.errors import ConfigError
 from rag_app.progress import NoProgress, Progress, Step
@@ -97,6 +101,7 @@ PAIRS: dict[str, list[tuple[str, dict[str, Any], dict[str, Any]]]] = {
             {"retrieved_contexts": [PASTA], "reference_contexts": [SQLITE]},
         ),
     ],
+    "supported_share": grounding_pairs(),
 }  # fmt: skip
 
 
@@ -118,12 +123,12 @@ def run_selftest(
     pairs: int | None = None,
     strictness: int = 3,
 ) -> dict[str, Any]:
-    """Judge the planted pairs of ``metrics`` (default: the LLM ones and ``nonllm_context_recall``).
+    """Judge the planted pairs of ``metrics`` (default: the LLM ones, ``nonllm_context_recall``, ``supported_share``).
 
     ``pairs``: the first N pairs per metric (default all). ``embedder``: for ``answer_relevancy``
     (default: the configured one). Returns the report that :func:`render_selftest` prints.
     """
-    names = metrics or [*LLM_METRICS, "nonllm_context_recall"]
+    names = metrics or [*LLM_METRICS, "nonllm_context_recall", "supported_share"]
     unknown = [n for n in names if n not in PAIRS]
     if unknown:
         raise ConfigError(
@@ -137,16 +142,18 @@ def run_selftest(
             index += [(name, label, "good"), (name, label, "bad")]
     endpoint = open_judge(settings) if any(m in LLM_METRICS for m in names) else None
     try:
-        embeddings = None
-        if "answer_relevancy" in names:
-            embeddings = make_ragas_embeddings(embedder or build_embedder(settings))
+        embeddings, grounder = None, None
+        if "answer_relevancy" in names or "supported_share" in names:
+            embedder = embedder or build_embedder(settings)
+            embeddings = make_ragas_embeddings(embedder) if "answer_relevancy" in names else None
+            grounder = Grounder(embedder) if "supported_share" in names else None
         per_metric_rows: dict[str, list[int]] = {}
         for i, (name, _, _) in enumerate(index):
             per_metric_rows.setdefault(name, []).append(i)
         results: dict[int, Judgment] = {}
         before = 0
         for name, idxs in per_metric_rows.items():
-            scorer = Scorer([name], endpoint, embeddings=embeddings, strictness=strictness)
+            scorer = Scorer([name], endpoint, embeddings=embeddings, strictness=strictness, grounder=grounder)
             numbered = _Numbered(progress or NoProgress(), before, len(rows))
             ids = [f"{index[i][1]}, {index[i][2]}" for i in idxs]
             out = scorer.run([rows[i] for i in idxs], numbered, ids)

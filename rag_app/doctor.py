@@ -11,6 +11,7 @@ from rag_app.components.libraries import check as check_library
 from rag_app.components.packs import PACKS, is_installed
 from rag_app.errors import RagError
 from rag_app.pipeline import Components
+from rag_app.retrieval.relevance import refusal_policy
 from rag_app.settings import Settings
 
 Status = Literal["ok", "warn", "fail"]
@@ -95,6 +96,20 @@ def _collection_check(c: Components) -> Check:
     return Check("collection", "ok", f"{name}: {collection.count()} chunks")
 
 
+def _refusal_check(c: Components) -> Check:
+    setting = c.settings.retrieval.refuse_below
+    policy = refusal_policy(setting, c.embedder.fingerprint)
+    if setting == "auto" and not policy.enabled:
+        return Check(
+            "refusal",
+            "warn",
+            f"{policy.origin}: off-topic questions get an answer",
+            "Measure a threshold for this embedder (benchmarks/refusal_calibration.py --embedders MODEL) "
+            "and set retrieval.refuse_below to it, or set it to none to silence this.",
+        )
+    return Check("refusal", "ok", policy.origin)
+
+
 def _llm_check(c: Components) -> Check:
     llm = c.llm
     models = llm.ping()
@@ -122,6 +137,8 @@ def run_checks(settings: Settings, check_llm: bool = True, share_index: bool = F
             c,
         )
         checks.append(milvus)
+        if embedder.status == "ok":
+            checks.append(_run("refusal", _refusal_check, c))
         if embedder.status == "ok" and milvus.status == "ok":
             checks.append(_run("collection", _collection_check, c))
         if check_llm:

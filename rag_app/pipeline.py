@@ -19,11 +19,13 @@ from functools import cached_property
 from typing import Any, Unpack
 
 from rag_app.answering.answerer import Answer, Answerer, AnswerOptions, Message
+from rag_app.answering.grounding import Grounder
 from rag_app.collection import Collection
 from rag_app.components.embedders import Embedder, build_embedder
 from rag_app.components.llm import ChatLLM, build_llm
 from rag_app.components.rerankers import Reranker, RerankerStatus, build_reranker
 from rag_app.library import Library
+from rag_app.retrieval.relevance import RefusalPolicy, refusal_policy
 from rag_app.retrieval.retriever import Retriever, SearchOptions
 from rag_app.settings import Settings
 from rag_app.store import CollectionInfo, MilvusStore, open_store
@@ -118,8 +120,26 @@ class Pipeline:
         )
 
     @cached_property
+    def refusal(self) -> RefusalPolicy:
+        """When answers are refused without asking the LLM (``retrieval.refuse_below``)."""
+        return refusal_policy(self.settings.retrieval.refuse_below, self.components.embedder.fingerprint)
+
+    @cached_property
+    def grounder(self) -> Grounder:
+        """Sentence evidence with the pipeline's embedder (no LLM needed)."""
+        return Grounder(self.components.embedder)
+
+    @cached_property
     def answerer(self) -> Answerer:
-        return Answerer(self.components.llm, self.retriever, self.settings.llm, self.settings.retrieval)
+        c = self.components
+        return Answerer(
+            lambda: c.llm,
+            self.retriever,
+            self.grounder,
+            self.refusal,
+            self.settings.llm,
+            self.settings.retrieval,
+        )
 
     @cached_property
     def library(self) -> Library:
@@ -160,6 +180,10 @@ class Pipeline:
     def answer(self, question: str, **options: Unpack[AnswerOptions]) -> tuple[SearchResult, Iterator[str]]:
         """Retrieve and stream an answer (:meth:`Answerer.answer`)."""
         return self.answerer.answer(question, **options)
+
+    def finish(self, question: str, text: str, result: SearchResult) -> Answer:
+        """A streamed answer's text with its citations and sentence evidence (:meth:`Answerer.finish`)."""
+        return self.answerer.finish(question, text, result)
 
     def ask(self, question: str, **options: Unpack[AnswerOptions]) -> Answer:
         return self.answerer.ask(question, **options)

@@ -102,7 +102,9 @@ class LLMSettings(_Section):
     temperature: float = Field(
         0.1, ge=0, le=2, description="Sampling temperature (low: stick to the passages)."
     )
-    max_tokens: int = Field(512, ge=1, description="Longest answer in tokens.")
+    max_tokens: int = Field(
+        256, ge=1, description="Longest answer in tokens (answers are asked for in one to three sentences)."
+    )
     timeout: float = Field(120.0, gt=0, description="Seconds before a request is abandoned.")
     context_window: int = Field(
         4096, ge=512, description="Prompt+answer budget in tokens (local server: its n_ctx)."
@@ -173,6 +175,12 @@ class RetrievalSettings(_Section):
     )
     merge_adjacent: bool = Field(
         True, description="Context: merge neighbouring chunks of one document and drop the repeated overlap."
+    )
+    refuse_below: Literal["auto", "none"] | float = Field(
+        "auto",
+        description="Answer 'not in your documents' without asking the LLM when the closest passage's "
+        "dense cosine is below this; auto: the value calibrated for the embedder (none if uncalibrated); "
+        "none: never refuse.",
     )
 
 

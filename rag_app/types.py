@@ -44,6 +44,9 @@ class SearchResult:
     # Chat: the standalone query a follow-up was rewritten into (``query``); None on a first turn.
     condensed_from: str | None = None
     filter: str = ""
+    # The cosine of the closest passage to the query (dense, whatever the mode); set when asked for.
+    relevance: float | None = None
+    refused: bool = False  # nothing relevant: the answer says so and the LLM was not called
 
     @property
     def reranked(self) -> bool:
@@ -56,6 +59,7 @@ class SearchResult:
             "mode": self.mode,
             "filter": self.filter or None,
             "results": [p.as_dict() for p in self.passages],
+            "relevance": None if self.relevance is None else round(self.relevance, 4),
             "collection": self.collection,
             "reranker": self.reranker,
             "timings_ms": {k: round(v * 1000, 1) for k, v in self.timings.items()},

@@ -1,9 +1,10 @@
 """The HTTP API next to the Gradio app: OpenAI-compatible chat, ingest, documents, models.
 
 - ``POST /v1/chat/completions``: the last user message is the question, the earlier user and
-  assistant messages the history (follow-ups are condensed). The answer is the assistant message;
-  the passages it was given are in ``sources`` (on the response, or on the final stream chunk),
-  with ``cited`` (1-based numbers) and ``condensed_query``.
+  assistant messages the history (follow-ups are condensed). The answer is the assistant message,
+  streamed token by token with ``stream: true``; the passages it was given are in ``sources`` (on
+  the response, or on the final stream chunk), with ``cited`` (1-based numbers the answer wrote),
+  ``grounding`` (each sentence's evidence, or null when refused), ``refused`` and ``condensed_query``.
 - ``POST /v1/ingest``: multipart files (field ``files``), or JSON ``{"paths": [...]}`` relative
   to the upload folder (nothing outside the data directory).
 - ``GET /v1/documents``, ``DELETE /v1/documents/{doc_id}``, ``GET /v1/models``.
@@ -14,6 +15,7 @@ Authentication (when a login is configured): HTTP Basic, or ``Authorization: Bea
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 import uuid
@@ -26,6 +28,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from rag_app.errors import UploadRejected
+from rag_app.types import SearchResult
 from ui.auth import Credentials
 from ui.service import ChatEvent, RagService, error_text, flatten_content, http_status
 from ui.uploads import resolve_server_path, store_stream
@@ -51,14 +54,22 @@ def _passages(ev: ChatEvent) -> list[dict[str, Any]]:
     return [p.as_dict() for p in ev.result.passages]
 
 
+def _timings(result: SearchResult | None) -> dict[str, float]:
+    return {k: round(v * 1000, 1) for k, v in result.timings.items()} if result is not None else {}
+
+
 def _rag_fields(ev: ChatEvent) -> dict[str, Any]:
     result = ev.result
+    grounding = ev.answer.grounding if ev.answer else None
     return {
         "sources": _passages(ev),
-        "cited": ev.answer.sources if ev.answer else [],
+        "cited": ev.answer.cited if ev.answer else [],
+        "grounding": grounding.as_dict() if grounding else None,
+        "refused": bool(result is not None and result.refused),
         "condensed_query": result.query if result is not None and result.condensed_from is not None else None,
         "collection": result.collection if result is not None else None,
         "reranker": result.reranker if result is not None else None,
+        "timings_ms": _timings(result),
     }
 
 
@@ -164,7 +175,8 @@ def build_api(service: RagService, credentials: Credentials) -> APIRouter:
             yield chunk({"role": "assistant", "content": ""})
             sent = ""
             final: ChatEvent | None = None
-            for ev in [*seen, *events]:
+            # chain, not [*seen, *events]: a list would wait for the whole answer before the first chunk.
+            for ev in itertools.chain(seen, events):
                 if ev.text and len(ev.text) > len(sent):
                     yield chunk({"content": ev.text[len(sent) :]})
                     sent = ev.text

@@ -19,6 +19,7 @@ from rag_app.settings import Settings
 from ui.api import add_api
 from ui.app import CSS_PATH, create_app
 from ui.auth import Credentials, load_credentials
+from ui.evidence import CHAT_JS
 from ui.service import RagService, error_text
 from ui.uploads import max_bytes
 
@@ -56,6 +57,7 @@ def build_server(pipeline: Pipeline, credentials: Credentials | None = None) -> 
         mcp_server=False,
         theme=gr.themes.Soft(),
         css=CSS_PATH.read_text(encoding="utf-8"),
+        js=CHAT_JS,
         favicon_path=None,
     )
     app.state.rag_service = service

@@ -18,6 +18,7 @@ from typing import Any
 
 from ingest.indexer import Indexer, build_indexer
 from rag_app.answering.answerer import Answer, Message
+from rag_app.answering.citations import explicit_citations
 from rag_app.collection import settings_for_collection
 from rag_app.errors import EndpointUnavailable, RagError, describe
 from rag_app.pipeline import Pipeline, build_pipeline
@@ -203,7 +204,11 @@ class RagService:
                     text, result=result, done=True, error=error_text(exc), status=http_status(exc)
                 )
                 return
-        answer = Answer.from_text(question, text, result)
+        try:
+            answer = pipe.finish(question, text, result)
+        except Exception as exc:  # the embedder failed: the answer stands, without its evidence
+            log.error("grounding failed", exc_info=exc)
+            answer = Answer(question, text, result, explicit_citations(text, len(result.passages)))
         yield ChatEvent(text, result=result, answer=answer, done=True)
 
     def search(self, query: str, top_k: int | None, mode: str | None, rerank: bool = True) -> SearchResult:

@@ -1,27 +1,35 @@
-"""Answering: condense a follow-up, retrieve, assemble the context, stream the LLM's cited answer.
+"""Answering: condense a follow-up, retrieve, refuse or stream the LLM's cited answer, then ground it.
+
+When the best passage is not relevant enough (:mod:`rag_app.retrieval.relevance`), the answer is
+the refusal text and the LLM is not called. Otherwise, once streamed, :meth:`Answerer.finish`
+ties each sentence to its evidence (:mod:`rag_app.answering.grounding`).
 
 >>> result, tokens = answerer.answer("What is SQLite?")   # doctest: +SKIP
->>> print("".join(tokens))                               # doctest: +SKIP
+>>> answer = answerer.finish("What is SQLite?", "".join(tokens), result)  # doctest: +SKIP
+>>> answer.grounding.supported_share                     # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypedDict, Unpack
 
-from rag_app.answering.citations import explicit_citations, inferred_citations
+from rag_app.answering.citations import explicit_citations
 from rag_app.answering.condense import (
     build_condense_messages,
     clean_condensed,
     expand_with_history,
     usable_rewrite,
 )
+from rag_app.answering.grounding import Grounder, Grounding
 from rag_app.answering.prompts import build_messages
+from rag_app.answering.refusal import refusal_text
 from rag_app.components.llm import ChatLLM
 from rag_app.retrieval.context import assemble, fit_to_budget
 from rag_app.retrieval.filters import SearchFilters
+from rag_app.retrieval.relevance import RefusalPolicy
 from rag_app.retrieval.retriever import Retriever
 from rag_app.settings import LLMSettings, RetrievalSettings
 from rag_app.types import Passage, SearchResult
@@ -41,34 +49,40 @@ class AnswerOptions(TypedDict, total=False):
 
 @dataclass
 class Answer:
-    """A finished answer with the passages it was given and the ones it cites."""
+    """A finished answer: the passages it was given, the ones it cites, and each sentence's evidence.
+
+    ``grounding`` is None when the answer was refused (no LLM call, nothing to check).
+    """
 
     question: str
     text: str
     search: SearchResult
     cited: list[int] = field(default_factory=list)
-    inferred: list[int] = field(default_factory=list)
+    grounding: Grounding | None = None
 
-    @classmethod
-    def from_text(cls, question: str, text: str, search: SearchResult) -> Answer:
-        n = len(search.passages)
-        cited = explicit_citations(text, n)
-        inferred = [i for i in inferred_citations(text, [p.text for p in search.passages]) if i not in cited]
-        return cls(question, text, search, cited, inferred)
+    @property
+    def refused(self) -> bool:
+        return self.search.refused
 
     @property
     def sources(self) -> list[int]:
-        """Cited passage numbers: the answer's own, then the inferred ones."""
-        return self.cited + self.inferred
+        """Passages the answer rests on: the ones it cites, then the ones that support a sentence."""
+        out = list(self.cited)
+        for s in self.grounding.sentences if self.grounding else []:
+            if s.passage is not None and s.passage not in out:
+                out.append(s.passage)
+        return out
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "condensed_query": self.search.query if self.search.condensed_from is not None else None,
             "answer": self.text,
+            "refused": self.refused,
             "sources": [p.as_dict() for p in self.search.passages],
-            "cited": self.sources,
-            "citations_inferred": self.inferred,
+            "cited": self.cited,
+            "grounding": self.grounding.as_dict() if self.grounding else None,
+            "relevance": None if self.search.relevance is None else round(self.search.relevance, 4),
             "collection": self.search.collection,
             "reranker": self.search.reranker,
             "timings_ms": {k: round(v * 1000, 1) for k, v in self.search.timings.items()},
@@ -76,11 +90,24 @@ class Answer:
 
 
 class Answerer:
+    """Condense ▸ retrieve ▸ refuse or stream the LLM's answer ▸ ground it (:meth:`finish`).
+
+    ``llm`` is a function that returns the chat LLM, called only when one is needed.
+    """
+
     def __init__(
-        self, llm: ChatLLM, retriever: Retriever, llm_cfg: LLMSettings, retrieval_cfg: RetrievalSettings
+        self,
+        llm: Callable[[], ChatLLM],
+        retriever: Retriever,
+        grounder: Grounder,
+        refusal: RefusalPolicy,
+        llm_cfg: LLMSettings,
+        retrieval_cfg: RetrievalSettings,
     ) -> None:
-        self._llm = llm
+        self._llm = llm  # called when first needed: a refused question never starts a local LLM
         self._retriever = retriever
+        self._grounder = grounder
+        self.refusal = refusal
         self._llm_cfg = llm_cfg
         self._cfg = retrieval_cfg
 
@@ -96,7 +123,7 @@ class Answerer:
         if not turns or not cfg.condense or cfg.history_turns == 0:
             return question
         recent = turns[-2 * cfg.history_turns :]
-        text = self._llm.complete(build_condense_messages(question, recent), max_tokens=96, temperature=0.0)
+        text = self._llm().complete(build_condense_messages(question, recent), max_tokens=96, temperature=0.0)
         rewrite = clean_condensed(text, question)
         if usable_rewrite(rewrite, question):
             return rewrite
@@ -109,7 +136,7 @@ class Answerer:
         passages = assemble(result.passages, merge_adjacent=self._cfg.merge_adjacent)
         # prompt = instructions + passages + question; the answer needs max_tokens of room.
         budget = cfg.context_window - cfg.max_tokens - 250
-        return fit_to_budget(passages, self._llm.count_tokens, max(256, budget))
+        return fit_to_budget(passages, self._llm().count_tokens, max(256, budget))
 
     def answer(
         self,
@@ -129,18 +156,28 @@ class Answerer:
         t = time.perf_counter()
         query = self.condense(question, history)
         condense_s = time.perf_counter() - t
-        result = self._retriever.search(query, top_k=top_k, mode=mode, rerank=rerank, filters=filters)
+        result = self._retriever.search(
+            query, top_k=top_k, mode=mode, rerank=rerank, filters=filters, relevance=self.refusal.enabled
+        )
         cfg = self._cfg
         if query != question or (history and cfg.condense and cfg.history_turns):
             result.condensed_from = question
             result.timings["condense"] = condense_s
+        if self.refusal.refuses(result.relevance) or (self.refusal.enabled and not result.passages):
+            # Nothing relevant: say so and show the closest passages; the LLM is not asked.
+            t = time.perf_counter()
+            result.refused = True
+            result.passages = assemble(result.passages, merge_adjacent=cfg.merge_adjacent)
+            text = refusal_text(question)
+            result.timings["refuse"] = time.perf_counter() - t
+            return result, iter([text])
         result.passages = self.context(result)
-        messages = build_messages(query, result.passages, budget_chars=10**9)
+        messages = build_messages(query, result.passages)
 
         def tokens() -> Iterator[str]:
             t = time.perf_counter()
             first = True
-            for token in self._llm.stream(messages):
+            for token in self._llm().stream(messages):
                 if first:
                     result.timings["first_token"] = time.perf_counter() - t
                     first = False
@@ -149,7 +186,16 @@ class Answerer:
 
         return result, tokens()
 
+    def finish(self, question: str, text: str, result: SearchResult) -> Answer:
+        """The streamed ``text`` as an :class:`Answer`: its citations and each sentence's evidence."""
+        if result.refused:
+            return Answer(question, text, result)
+        t = time.perf_counter()
+        grounding = self._grounder.ground(text, [p.text for p in result.passages])
+        result.timings["grounding"] = time.perf_counter() - t
+        return Answer(question, text, result, explicit_citations(text, len(result.passages)), grounding)
+
     def ask(self, question: str, **options: Unpack[AnswerOptions]) -> Answer:
-        """Answer in one go (no streaming): :meth:`answer` consumed."""
+        """Answer in one go (no streaming): :meth:`answer` consumed, then :meth:`finish`."""
         result, tokens = self.answer(question, **options)
-        return Answer.from_text(question, "".join(tokens), result)
+        return self.finish(question, "".join(tokens), result)

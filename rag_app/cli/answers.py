@@ -113,22 +113,45 @@ def search(
                 click.echo("No passages found.")
 
 
+def _short(text: str, n: int = 90) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= n else flat[: n - 1].rstrip() + "…"
+
+
+def _print_evidence(answer: Answer) -> None:
+    """Each sentence with the passage that supports it, or marked as not found in the sources."""
+    g = answer.grounding
+    if g is None or not g.sentences:
+        return
+    supported = sum(s.supported for s in g.sentences)
+    click.echo(f"\nEvidence: {supported} of {len(g.sentences)} sentences found in the sources.")
+    passages = answer.search.passages
+    for s in g.sentences:
+        if s.supported and s.passage is not None and s.span is not None:
+            quote = passages[s.passage - 1].text[s.span[0] : s.span[1]]
+            click.echo(f'  [{s.passage}] {_short(s.text, 60)}\n        \u2190 "{_short(quote)}"')
+        else:
+            click.echo(f"  [\u2717] {_short(s.text, 60)}  (NOT FOUND in the sources)")
+
+
 def _print_sources(answer: Answer) -> None:
     passages = [p.as_dict() for p in answer.search.passages]
     if not passages:
         click.echo("\n(no passages were found for this question)")
         return
+    if answer.refused:
+        click.echo("\nClosest passages:")
+        for n, p in enumerate(passages, start=1):
+            click.echo(f"  [{n}] {where(p)}")
+        return
+    _print_evidence(answer)
     if answer.sources:
         click.echo("\nSources:")
         for n in answer.sources:
-            note = (
-                "  (matched to the answer's wording; the model did not cite it)"
-                if n in answer.inferred
-                else ""
-            )
+            note = "" if n in answer.cited else "  (supports the answer; the model did not cite it)"
             click.echo(f"  [{n}] {where(passages[n - 1])}{note}")
     else:
-        click.echo("\nThe answer cites no passage. Retrieved:")
+        click.echo("\nNo passage supports the answer. Retrieved:")
         for n, p in enumerate(passages, start=1):
             click.echo(f"  [{n}] {where(p)}")
 
@@ -150,7 +173,7 @@ def _stream_answer(
         if not as_json:
             click.echo(token, nl=False)
     text = "".join(parts)
-    answer = Answer.from_text(question, text, result)
+    answer = pipe.finish(question, text, result)
     if as_json:
         click.echo(json.dumps(answer.as_dict(), ensure_ascii=False, indent=indent))
     else:
@@ -209,7 +232,7 @@ def chat(
             )
             warn_reranker(pipe, False)
             click.echo("Starting the LLM...", err=True)
-        _ = pipe.answerer  # starts the LLM now, not in the middle of the first question
+        _ = pipe.components.llm  # starts the LLM now, not in the middle of the first question
         while True:
             try:
                 if as_json:

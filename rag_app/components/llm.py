@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ class ChatLLM:
         self.client = OpenAI(base_url=base_url, api_key=key, timeout=cfg.timeout, max_retries=0)
         self._tokenize_url: str | None = None
         self._tokenize_missing = False  # the endpoint has no /tokenize: estimate
+        self._counts: OrderedDict[str, int] = OrderedDict()  # text -> tokens, the last 512 texts
 
     def _translate(self, exc: Exception) -> EndpointUnavailable:
         """An ``openai`` error as a message that says what happened at which endpoint, and the fix."""
@@ -106,14 +108,27 @@ class ChatLLM:
 
         llama.cpp's server (local or remote) has ``POST /tokenize``; other endpoints (OpenAI,
         vLLM, Ollama) do not, so their count is estimated at 3 characters per token (an
-        overestimate for English, which keeps prompts inside the window).
+        overestimate for English, which keeps prompts inside the window). Counts are remembered
+        per text: passages that come back in the next answer cost no request.
         """
+        if text in self._counts:
+            self._counts.move_to_end(text)
+            return self._counts[text]
+        n = self._count(text)
+        self._counts[text] = n
+        if len(self._counts) > 512:
+            self._counts.popitem(last=False)
+        return n
+
+    def _count(self, text: str) -> int:
         if not self._tokenize_missing:
             import httpx
 
             url = self._tokenize_url or self.base_url.rstrip("/").removesuffix("/v1") + "/tokenize"
             try:
-                r = httpx.post(url, json={"content": text}, timeout=10)
+                # The same key as the chat requests: a server started with an API key wants it here too.
+                auth = {"Authorization": f"Bearer {self.client.api_key}"}
+                r = httpx.post(url, json={"content": text}, headers=auth, timeout=10)
                 if r.status_code == 200 and isinstance(r.json().get("tokens"), list):
                     self._tokenize_url = url
                     return len(r.json()["tokens"])

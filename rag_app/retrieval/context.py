@@ -89,26 +89,32 @@ def assemble(passages: Sequence[Passage], merge_adjacent: bool = True) -> list[P
 def fit_to_budget(
     passages: Sequence[Passage], count_tokens: Callable[[str], int], budget_tokens: int
 ) -> list[Passage]:
-    """Keep the best-ranked passages whose tokens fit ``budget_tokens``; trim the last one that half-fits."""
+    """Keep the best-ranked passages whose tokens fit ``budget_tokens``; trim the last one that half-fits.
+
+    Each passage is counted once. The one that half-fits is cut at the share of its characters
+    that its share of tokens allows, then re-counted and cut again only while it is still too long
+    (at most a few counts, never a search over lengths: counting may be an HTTP call).
+    """
     kept: list[Passage] = []
     used = 0
     for p in passages:
-        n = count_tokens(p.text) + 12  # the "[i] (source, page)" label
+        n = count_tokens(p.text) + 12  # the "<source id=... file=...>" label
         if used + n <= budget_tokens:
             kept.append(p)
             used += n
             continue
         room = budget_tokens - used - 12
         if room >= 64:
-            # Trim by the same tokenizer: binary search on the character length that fits.
-            lo, hi = 0, len(p.text)
-            while lo < hi:
-                mid = (lo + hi + 1) // 2
-                if count_tokens(p.text[:mid]) <= room:
-                    lo = mid
-                else:
-                    hi = mid - 1
-            if lo > 0:
-                kept.append(replace(p, text=p.text[:lo].rstrip() + " ..."))
+            text, tokens = p.text, n - 12
+            for _ in range(4):
+                cut = int(len(text) * room / max(tokens, 1) * 0.95)
+                text = text[:cut]
+                tokens = count_tokens(text)
+                if tokens <= room:
+                    break
+            else:
+                text = ""
+            if text.strip():
+                kept.append(replace(p, text=text.rstrip() + " ..."))
         break
     return kept

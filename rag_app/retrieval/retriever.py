@@ -29,6 +29,7 @@ class SearchOptions(TypedDict, total=False):
     rerank: bool
     filters: SearchFilters | None
     filter: str
+    relevance: bool
 
 
 def _passage(h: Hit) -> Passage:
@@ -69,11 +70,14 @@ class Retriever:
         rerank: bool = True,
         filters: SearchFilters | None = None,
         filter: str = "",
+        relevance: bool = False,
     ) -> SearchResult:
         """Ranked passages for ``query``.
 
         ``filters`` restrict by source glob, file type or document id; ``filter`` is a raw Milvus
         expression AND-ed with them. ``rerank=False`` skips the cross-encoder for this request.
+        ``relevance``: also set ``result.relevance``, the dense cosine of the closest passage
+        (one more dense search, top 1, in the BM25 and hybrid modes).
         """
         cfg = self._cfg
         top_k = top_k or cfg.top_k
@@ -87,7 +91,7 @@ class Retriever:
         limit = max(cfg.candidates, top_k) if use_rerank else top_k
 
         vector = None
-        if mode in ("dense", "hybrid"):
+        if mode in ("dense", "hybrid") or relevance:
             t = time.perf_counter()
             vector = self._embedder.embed_query(query)
             timings["embed"] = time.perf_counter() - t
@@ -97,6 +101,15 @@ class Retriever:
             fusion=cfg.fusion, dense_weight=cfg.dense_weight,
         )  # fmt: skip
         timings["search"] = time.perf_counter() - t
+        best: float | None = None
+        if relevance:
+            if mode == "dense":
+                best = max((h.score for h in hits), default=None)
+            else:
+                t = time.perf_counter()
+                top = self._store.search(name, "dense", 1, vector=vector, filter=expr)
+                best = top[0].score if top else None
+                timings["relevance"] = time.perf_counter() - t
         passages = [_passage(h) for h in hits]
         applied = False
         if use_rerank and passages and self._reranker is not None:
@@ -116,4 +129,6 @@ class Retriever:
         if not applied:
             skipped = "disabled for this request (--no-rerank)" if not rerank else status.reason
         reranker_info = {"applied": applied, "model": status.model, "skipped_reason": skipped}
-        return SearchResult(query, mode, passages[:top_k], name, reranker_info, timings, filter=expr)
+        return SearchResult(
+            query, mode, passages[:top_k], name, reranker_info, timings, filter=expr, relevance=best
+        )

@@ -89,15 +89,36 @@ def test_ask_streams_an_answer_with_cited_sources(indexed: dict) -> None:  # typ
     proc = run_rag("--config", str(indexed["cfg"]), "ask", question, "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert out["question"] == question and out["answer"].strip()
+    assert out["question"] == question and out["answer"].strip() and out["refused"] is False
     assert all(set(s) >= RESULT_KEYS for s in out["sources"])
-    assert out["cited"], out
-    cited_text = norm(" ".join(out["sources"][n - 1]["text"] for n in out["cited"]))
+    sentences = out["grounding"]["sentences"]
+    assert sentences and all(s["text"] in out["answer"] for s in sentences)
+    pointed = set(out["cited"]) | {s["passage"] for s in sentences if s["passage"]}
+    assert pointed, out
+    cited_text = norm(" ".join(out["sources"][n - 1]["text"] for n in pointed))
     assert R_FAQ_FACT in cited_text or "r-devel" in cited_text
 
     plain = run_rag("--config", str(indexed["cfg"]), "ask", question)
     assert plain.returncode == 0, plain.stderr
-    assert "Sources:" in plain.stdout and "r-faq-2pages.pdf, page 2" in plain.stdout
+    assert "r-faq-2pages.pdf, page 2" in plain.stdout
+    assert "Evidence: " in plain.stdout and "sentences found in the sources" in plain.stdout
+
+
+def test_an_off_topic_question_is_refused_without_an_llm(indexed: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    # An LLM endpoint that does not exist: asking it would fail the command.
+    env = {"RAG_LLM__BASE_URL": "http://127.0.0.1:9/v1"}
+    question = "How many moons does Jupiter have?"
+    proc = run_rag("--config", str(indexed["cfg"]), "ask", question, "--json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["refused"] is True and out["grounding"] is None and out["cited"] == []
+    assert out["answer"].startswith("I could not find this in your documents")
+    assert out["sources"] and out["relevance"] < 0.3  # the closest passages, and how close they were
+    plain = run_rag("--config", str(indexed["cfg"]), "ask", question, env=env)
+    assert plain.returncode == 0 and "Closest passages:" in plain.stdout
+    off = run_rag("--config", str(indexed["cfg"]), "ask", question, "--json",
+                  env={**env, "RAG_RETRIEVAL__REFUSE_BELOW": "none"})  # fmt: skip
+    assert off.returncode == 1 and "Cannot reach the LLM endpoint" in off.stderr  # now it is asked
 
 
 def test_collections_list_and_doctor(indexed: dict) -> None:  # type: ignore[type-arg]

@@ -1,7 +1,9 @@
 """The "Chat" tab: a streamed, cited answer per question, follow-ups condensed; and the ``/chat`` API.
 
-The chatbot shows the answer, then its sources as one more message; the conversation sent to the
-pipeline (``turns``) holds only the questions and the answers' text.
+The chatbot shows the answer (escaped, never Markdown: :mod:`ui.evidence`), each sentence linked
+to the passage span that supports it or marked "not found in the sources", then the source cards
+as one more message; the conversation sent to the pipeline (``turns``) holds only the questions
+and the answers' text.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from typing import Any
 
 import gradio as gr
 
-from rag_app.answering.answerer import Message
-from ui import render
+from rag_app.answering.answerer import Answer, Message
+from ui import evidence, render
 from ui.service import RagService, clean_history
 from ui.tabs import Update
 
@@ -34,6 +36,20 @@ def _msg(role: str, content: str, title: str | None = None, status: str | None =
     if title:
         m["metadata"] = {"title": title, **({"status": status} if status else {})}
     return m
+
+
+def _answer_messages(answer: Answer) -> list[ChatMessage]:
+    """The finished answer (sentences linked to their evidence) and its source cards, as two messages."""
+    result = answer.search
+    aid = evidence.new_answer_id()
+    if answer.refused:
+        cards = evidence.evidence_cards_html(result.passages, None, aid, title="Closest passages")
+        refusal = evidence.refusal_html(answer.text, result.relevance)
+        return [_msg("assistant", refusal), _msg("assistant", cards)]
+    note = "" if result.reranked else " · not reranked"
+    body = evidence.answer_html(answer.text, answer.grounding, aid)
+    cards = evidence.evidence_cards_html(result.passages, answer.grounding, aid, answer.cited, note=note)
+    return [_msg("assistant", body), _msg("assistant", cards)]
 
 
 def build_chat_tab(service: RagService) -> None:
@@ -85,13 +101,11 @@ def build_chat_tab(service: RagService) -> None:
                 ]
             text = ev.text
             if ev.error is not None:
-                body = (text + "\n\n" if text else "") + render.error_md(*ev.error)
+                body = (evidence.streaming_html(text) if text else "") + render.error_md(*ev.error)
                 yield [*base, *extra, _msg("assistant", body)], "", history, gr.update()
                 return
             if ev.done and ev.answer is not None and ev.result is not None:
-                note = "" if ev.result.reranked else " · not reranked"
-                src = render.sources_html(ev.result.passages, ev.answer.sources, note=note)
-                final = [*base, *extra, _msg("assistant", text or "(no answer)"), _msg("assistant", src)]
+                final = [*base, *extra, *_answer_messages(ev.answer)]
                 turns_out = [
                     *history,
                     {"role": "user", "content": message},
@@ -99,7 +113,7 @@ def build_chat_tab(service: RagService) -> None:
                 ]
                 yield final, "", turns_out, text
                 return
-            yield [*base, *extra, _msg("assistant", text or "…")], "", history, gr.update()
+            yield [*base, *extra, _msg("assistant", evidence.streaming_html(text))], "", history, gr.update()
 
     def clear() -> tuple[list[ChatMessage], list[Message], str, str]:
         return [], [], "", ""
@@ -115,7 +129,9 @@ def build_chat_tab(service: RagService) -> None:
         """Answer a question from the private documents (streams; the last value has the sources).
 
         history: previous turns as {"role": "user"|"assistant", "content": str}.
-        Returns {"answer", "sources", "cited", "condensed_query", "collection", "error", "done"}.
+        Returns {"answer", "sources", "cited", "grounding", "refused", "condensed_query", "collection",
+        "error", "done"}; ``grounding`` (each answer sentence with its supporting passage and span, or
+        unsupported) and the sources arrive with the last value.
         """
         for ev in service.chat(message, clean_history(history)):
             out: dict[str, Any] = {"answer": ev.text, "done": ev.done, "error": None}
@@ -126,6 +142,8 @@ def build_chat_tab(service: RagService) -> None:
                 out.update(
                     sources=d["sources"],
                     cited=d["cited"],
+                    grounding=d["grounding"],
+                    refused=d["refused"],
                     condensed_query=d["condensed_query"],
                     collection=d["collection"],
                 )

@@ -87,3 +87,43 @@ def test_generate_drafts_a_synthetic_row(eval_workspace: dict[str, Any]) -> None
     assert row["user_input"].strip() and row["reference"].strip()
     notes = " ".join((eval_workspace["docs"] / "notes.md").read_text().split())
     assert " ".join(row["reference_contexts"][0].split()) in notes
+
+
+def test_given_responses_are_scored_and_refusals_counted_without_an_llm(
+    eval_files: dict[str, Any], tmp_path: Any
+) -> None:
+    """Planted answers are scored as given; an unanswerable question is refused; no LLM is ever asked
+    (the configured endpoint does not exist)."""
+    from eval.runner import run_eval
+    from rag_app.config import load_settings
+    from rag_app.pipeline import build_pipeline
+
+    rows = [
+        {"id": "faithful", "user_input": "How is an SQLite database stored on disk?",
+         "response": "An SQLite database is a single ordinary disk file [1]."},
+        {"id": "invented", "user_input": "How is an SQLite database stored on disk?",
+         "response": "SQLite stores each table in 7 separate files on a server [1]."},
+        {"id": "jupiter", "user_input": "How many moons does Jupiter have?", "answerable": False},
+    ]  # fmt: skip
+    dataset = tmp_path / "planted.jsonl"
+    dataset.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    settings = load_settings(
+        eval_files["config"],
+        env={"RAG_LLM__PROVIDER": "openai", "RAG_LLM__BASE_URL": "http://127.0.0.1:9/v1"},
+    )
+    pipe = build_pipeline(settings)
+    try:
+        ingest_paths(pipe, [eval_files["docs"]])
+        out = run_eval(settings, dataset, metrics=["supported_share"], run_name="planted", pipeline=pipe)
+    finally:
+        pipe.close()
+    by_id = {r["id"]: r for r in out.rows}
+    assert by_id["faithful"]["ragas"]["supported_share"]["value"] == 1.0
+    assert by_id["invented"]["ragas"]["supported_share"]["value"] == 0.0
+    assert by_id["faithful"]["response_given"] and by_id["faithful"]["refused"] is False
+    assert by_id["jupiter"]["refused"] is True and by_id["jupiter"]["ragas"]["supported_share"]["skipped"]
+    refusal = out.summary["refusal"]
+    assert refusal["answerable"] == {"n": 2, "refused": 0, "rate": 0.0}
+    assert refusal["unanswerable"] == {"n": 1, "refused": 1, "rate": 1.0}
+    assert refusal["policy"].startswith("auto: 0.3")
+    assert "## Refusals" in (out.run_dir / "report.md").read_text()

@@ -91,3 +91,52 @@ def ui_server(
         server.should_exit = True
         thread.join(timeout=15)
         pipe.close()
+
+
+# What the scripted LLM answers in the UI tests that need an answer on cue: one sentence taken from
+# the R FAQ fixture (supported) and one no document says (unsupported), plus an image that must
+# never be fetched.
+EVIDENCE_REPLY = (
+    "New features are typically introduced in r-devel, while r-patched is for bug fixes mostly [1]. "
+    "Jupiter has 7 moons [2]."
+)
+IMAGE_REPLY = "Here: ![chart](http://127.0.0.1:9/leak.png) <img src='http://127.0.0.1:9/leak2.png'>"
+
+
+@dataclass
+class ScriptedUI:
+    url: str
+    endpoint: Any  # tests.integration.llm_endpoint.ScriptedEndpoint
+
+
+@pytest.fixture(scope="session")
+def scripted_ui(ui_server: UIServer) -> Iterator[ScriptedUI]:
+    """A second server on the same index and embedder whose LLM is a scripted OpenAI-compatible endpoint."""
+    import uvicorn
+
+    from rag_app.pipeline import build_pipeline
+    from tests.integration.llm_endpoint import ScriptedEndpoint
+    from ui.auth import Credentials
+    from ui.server import build_server
+
+    endpoint = ScriptedEndpoint([EVIDENCE_REPLY]).start()
+    llm = ui_server.settings.llm.model_copy(update={"base_url": endpoint.url, "model": "scripted"})
+    settings = ui_server.settings.model_copy(update={"llm": llm})
+    parts = ui_server.pipeline.components
+    pipe = build_pipeline(settings, embedder=parts.embedder, store=parts.store)
+    app = build_server(pipe, Credentials({USER: PASSWORD}))
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="scripted-ui-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "scripted UI server did not start"
+        time.sleep(0.05)
+    try:
+        yield ScriptedUI(f"http://127.0.0.1:{port}", endpoint)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        pipe.close()
+        endpoint.stop()

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import norm
-from tests.integration.ui.conftest import PASSWORD, USER, UIServer
+from tests.integration.ui.conftest import EVIDENCE_REPLY, PASSWORD, USER, ScriptedUI, UIServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -20,6 +20,24 @@ SQLITE_QUESTION = "How many hits per day can a website using SQLite handle?"
 
 def _names(sources: list[dict[str, Any]]) -> list[str]:
     return [Path(s["source"]).name for s in sources]
+
+
+def check_grounding(answer: str, grounding: dict[str, Any], sources: list[dict[str, Any]]) -> None:
+    """The documented shape, sentences in answer order, spans that index their passage's text."""
+    assert set(grounding) == {"sentences", "supported_share"} and grounding["sentences"]
+    pos = 0
+    for s in grounding["sentences"]:
+        assert set(s) == {"text", "supported", "passage", "span", "score"}
+        pos = answer.index(s["text"], pos)  # each sentence is the answer's own text, in order
+        if s["supported"]:
+            start, end = s["span"]
+            assert 1 <= s["passage"] <= len(sources) and 0 <= start < end <= len(
+                sources[s["passage"] - 1]["text"]
+            )
+        else:
+            assert s["passage"] is None and s["span"] is None
+    supported = sum(s["supported"] for s in grounding["sentences"])
+    assert grounding["supported_share"] == round(supported / len(grounding["sentences"]), 3)
 
 
 def test_unauthenticated_requests_are_refused(ui_server: UIServer) -> None:
@@ -78,11 +96,13 @@ def test_openai_client_non_streaming(ui_server: UIServer) -> None:
     extra = resp.model_extra or {}
     sources = extra["sources"]
     assert "r-faq-2pages.pdf" in _names(sources)
-    assert extra["condensed_query"] is None
-    assert extra["cited"], "the answer must point at at least one passage"
-    cited_text = norm(" ".join(sources[n - 1]["text"] for n in extra["cited"]))
-    assert "r-devel" in cited_text
+    assert extra["condensed_query"] is None and extra["refused"] is False
+    check_grounding(answer, extra["grounding"], sources)
+    pointed = set(extra["cited"]) | {s["passage"] for s in extra["grounding"]["sentences"] if s["passage"]}
+    assert pointed, "the answer must point at at least one passage (cited, or found as evidence)"
+    assert "r-devel" in norm(" ".join(sources[n - 1]["text"] for n in pointed))
     assert extra["reranker"]["applied"] is False  # the default reranker is not installable offline
+    assert "grounding" in extra["timings_ms"]
 
 
 def test_openai_client_streaming_follow_up(ui_server: UIServer) -> None:
@@ -159,4 +179,54 @@ def test_gradio_client_chat_streams_with_sources(ui_server: UIServer) -> None:
     assert len(partials) > 2 and partials[-1] == final["answer"], "the answer streams"
     assert final["done"] and final["error"] is None and final["answer"].strip()
     assert _names(final["sources"])[0] == "sqlite-whentouse-short.html"
-    assert final["condensed_query"] is None
+    assert final["condensed_query"] is None and final["refused"] is False
+    check_grounding(final["answer"], final["grounding"], final["sources"])
+
+
+def test_the_stream_sends_the_first_token_before_the_llm_has_finished(scripted_ui: ScriptedUI) -> None:
+    """The endpoint stops after its first word until the test has seen it arrive as a chunk."""
+    body = {"model": "rag", "stream": True, "messages": [{"role": "user", "content": R_QUESTION}]}
+    url = f"{scripted_ui.url}/v1/chat/completions"
+    with (
+        scripted_ui.endpoint.holding(),
+        httpx.Client(auth=(USER, PASSWORD), timeout=120) as http,
+        http.stream("POST", url, json=body) as r,
+    ):
+        lines = r.iter_lines()
+        first = next(_content_chunks(lines))
+        assert first == "New" and not scripted_ui.endpoint.finished.is_set()
+        scripted_ui.endpoint.release()
+        rest = list(_content_chunks(lines, final=True))
+    *pieces, final = rest
+    assert first + "".join(pieces) == EVIDENCE_REPLY and final["choices"][0]["finish_reason"] == "stop"
+    sentences = final["grounding"]["sentences"]
+    assert [s["supported"] for s in sentences] == [True, False]  # the real MiniLM judged it
+    assert final["grounding"]["supported_share"] == 0.5 and final["cited"] == [1, 2]
+
+
+def test_an_off_topic_question_is_refused_without_asking_the_llm(scripted_ui: ScriptedUI) -> None:
+    asked = len(scripted_ui.endpoint.requests)
+    body = {"model": "rag", "messages": [{"role": "user", "content": "How many moons does Jupiter have?"}]}
+    r = httpx.post(f"{scripted_ui.url}/v1/chat/completions", json=body, auth=(USER, PASSWORD), timeout=60)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["refused"] is True and out["grounding"] is None and out["cited"] == []
+    assert out["choices"][0]["message"]["content"].startswith("I could not find this in your documents")
+    assert out["sources"], "the closest passages are shown"
+    assert len(scripted_ui.endpoint.requests) == asked  # the LLM was not called
+    assert "refuse" in out["timings_ms"] and "first_token" not in out["timings_ms"]
+
+
+def _content_chunks(lines: Any, final: bool = False) -> Any:
+    """The text of each content chunk of an SSE stream; with ``final``, the last chunk's JSON too."""
+    import json
+
+    for line in lines:
+        if not line.startswith("data: ") or line == "data: [DONE]":
+            continue
+        chunk = json.loads(line[6:])
+        piece = chunk["choices"][0]["delta"].get("content")
+        if piece:
+            yield piece
+        elif final and chunk["choices"][0]["finish_reason"]:
+            yield chunk

@@ -1,5 +1,7 @@
 """Debian's Chromium (headless, Playwright) drives the real UI: login, chat with sources, upload,
-answer from the upload, delete, search, status. Screenshots (1280x800) go to test-artifacts/ui/."""
+answer from the upload, delete, search, status; then, with an LLM that answers on cue, sentence
+evidence (a highlighted span, a "not found in the sources" marker), a refusal, and an answer whose
+injected images are never fetched. Screenshots (1280x800) go to test-artifacts/ui/."""
 
 from __future__ import annotations
 
@@ -12,7 +14,15 @@ from typing import Any
 import pytest
 
 from tests.conftest import FIXTURES
-from tests.integration.ui.conftest import ARTIFACTS, PASSWORD, USER, UIServer
+from tests.integration.ui.conftest import (
+    ARTIFACTS,
+    EVIDENCE_REPLY,
+    IMAGE_REPLY,
+    PASSWORD,
+    USER,
+    ScriptedUI,
+    UIServer,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(400)]
 
@@ -58,6 +68,19 @@ def page(ui_server: UIServer, tmp_path_factory: pytest.TempPathFactory) -> Itera
             ctx.close()
 
 
+def login(page: Any, url: str) -> None:
+    page.goto(url + "/")
+    page.get_by_label("username").fill(USER)
+    page.get_by_label("password").fill(PASSWORD)
+    page.get_by_role("button", name="Login").click()
+    page.wait_for_selector("#question textarea", timeout=60_000)
+
+
+def new_chat(page: Any) -> None:
+    page.locator("#new-chat").click()
+    page.wait_for_function("document.querySelectorAll('#chatbot .rag-sources').length == 0")
+
+
 def shot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.wait_for_timeout(300)  # let transitions settle
@@ -95,6 +118,13 @@ def test_chat_upload_delete_in_the_browser(page: Any, ui_server: UIServer, tmp_p
     chat = page.locator("#chatbot")
     assert "r-faq-2pages.pdf" in sources.inner_text()
     assert re.search(r"score -?\d", sources.inner_text())
+    # the answer is checked sentence by sentence: each one is linked to evidence or marked
+    assert page.locator(".rag-answer .rag-sent").count() >= 1
+    assert (
+        page.locator(".rag-evidence-note")
+        .last.inner_text()
+        .endswith(("found in the sources", "marked sentences are not"))
+    )
     answer_text = chat.inner_text()
     assert "r-devel" in answer_text.lower() or "[1]" in answer_text or "[2]" in answer_text
     shot(page, "03-chat-answer")
@@ -170,3 +200,45 @@ def test_chat_upload_delete_in_the_browser(page: Any, ui_server: UIServer, tmp_p
     assert "reranker" in checks and "llm" in checks.lower()
     page.locator("#checks").scroll_into_view_if_needed()
     shot(page, "10-doctor")
+
+
+def test_evidence_refusal_and_no_remote_images_in_the_browser(
+    page: Any, scripted_ui: ScriptedUI, tmp_path: Path
+) -> None:
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    login(page, scripted_ui.url)
+    scripted_ui.endpoint.replies = [EVIDENCE_REPLY, IMAGE_REPLY]
+
+    # 1. a supported sentence and an invented one
+    sources = ask(page, "In R, where are new features typically introduced?")
+    answer = page.locator(".rag-answer").last
+    unsupported = answer.locator(".rag-unsupported")
+    assert unsupported.count() == 1 and "Jupiter has 7 moons" in unsupported.inner_text()
+    marker = unsupported.locator(".rag-nf")
+    assert marker.is_visible() and marker.inner_text() == "not found in the sources"
+    supported = answer.locator(".rag-supported")
+    assert supported.count() == 1 and "r-devel" in supported.inner_text()
+    supported.click()  # opens the source card at the span that supports the sentence
+    mark = sources.locator("details[open] mark.rag-mark").first
+    mark.wait_for(state="visible")
+    assert "New features are typically introduced in r-devel" in " ".join(mark.inner_text().split())
+    highlight = mark.evaluate("m => getComputedStyle(m).backgroundColor")
+    assert highlight not in ("rgba(0, 0, 0, 0)", "transparent")
+    shot(page, "11-evidence")
+
+    # 2. a question the documents cannot answer (a new chat: a follow-up would be condensed first)
+    new_chat(page)
+    ask(page, "How many moons does Jupiter have?")
+    refused = page.locator(".rag-refused").last
+    assert "could not find this in your documents" in refused.inner_text()
+    assert "Closest passages" in page.locator(".rag-sources").last.inner_text()
+    shot(page, "12-refused")
+
+    # 3. an answer that carries Markdown and HTML images: shown as text, never fetched
+    new_chat(page)
+    ask(page, "Where are new features of R introduced? Show a chart.")
+    assert "![chart](http://127.0.0.1:9/leak.png)" in page.locator(".rag-answer").last.inner_text()
+    assert page.locator("#chatbot img[src*='127.0.0.1:9']").count() == 0
+    page.wait_for_timeout(500)
+    assert not [u for u in fetched if "127.0.0.1:9/" in u], fetched

@@ -7,8 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from rag_app.answering.answerer import Answer
+from rag_app.answering.citations import explicit_citations
+from rag_app.answering.grounding import Grounder
 from rag_app.components.embedders import Embedder
 from rag_app.config import load_settings
+from rag_app.retrieval.relevance import RefusalPolicy
 from rag_app.settings import EmbedderSettings, Settings
 from rag_app.types import Passage, SearchResult
 from tests.unit.rag_app.fakes import HashEmbedder
@@ -77,10 +81,25 @@ class FakePipeline:
             question, "dense", ps, self.collection, {"applied": False}, {"embed": 0.001, "search": 0.002}
         )
 
+    refusal = RefusalPolicy(None, "retrieval.refuse_below: none")
+
+    @property
+    def grounder(self) -> Grounder:
+        return Grounder(self.components.embedder)
+
     def search(
-        self, query: str, top_k: int | None = None, mode: str | None = None, rerank: bool = True
+        self,
+        query: str,
+        top_k: int | None = None,
+        mode: str | None = None,
+        rerank: bool = True,
+        relevance: bool = False,
     ) -> SearchResult:
         return self._result(query, top_k)
+
+    def finish(self, question: str, text: str, result: SearchResult) -> Answer:
+        grounding = self.grounder.ground(text, [p.text for p in result.passages])
+        return Answer(question, text, result, explicit_citations(text, len(result.passages)), grounding)
 
     def answer(self, question: str) -> tuple[SearchResult, Iterator[str]]:
         self.answers += 1

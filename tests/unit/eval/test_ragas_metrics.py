@@ -16,6 +16,7 @@ from eval.ragas_metrics import (
     Scorer,
     parse_metrics,
 )
+from rag_app.answering.grounding import Grounder
 from rag_app.errors import ConfigError
 from rag_app.progress import Collect
 from tests.unit.eval.fake_judge import FakeJudge
@@ -40,6 +41,7 @@ def scorer(
         embeddings=make_ragas_embeddings(hash_embedder()),
         cache=JudgmentCache(cache),
         strictness=1,
+        grounder=Grounder(hash_embedder()),
     )
 
 
@@ -82,6 +84,7 @@ def test_all_metrics_score_through_structured_output(fake_judge: FakeJudge, tmp_
         assert 0.0 <= res[name].value <= 1.0  # type: ignore[operator]
     assert res["faithfulness"].value == 1.0
     assert res["nonllm_context_recall"].value == 1.0
+    assert res["supported_share"].value == 1.0  # the response restates the context
     fmts = {r["response_format"]["type"] for r in fake_judge.chat_requests()}
     assert fmts == {"json_schema"}
     assert all(r["temperature"] == 0.0 for r in fake_judge.chat_requests())
@@ -141,6 +144,18 @@ def test_cache_resumes_and_retries_only_failures(fake_judge: FakeJudge, tmp_path
     # Another judge model does not reuse these verdicts.
     other = scorer(fake_judge, tmp_path, ["faithfulness"], cache=cache, model="other-judge").run([ROW])
     assert not other[0]["faithfulness"].cached
+
+
+def test_supported_share_needs_no_judge_and_skips_the_apps_refusals() -> None:
+    scorer = Scorer(["supported_share"], None, grounder=Grounder(hash_embedder()))
+    invented = {**ROW, "response": "Jupiter has 7 moons."}
+    refused = {**ROW, "refused": True}
+    given = {**refused, "response_given": True}  # a planted answer is scored even if it would be refused
+    res = scorer.run([ROW, invented, refused, given])
+    assert [r["supported_share"].value for r in res] == [1.0, 0.0, None, 1.0]
+    assert res[2]["supported_share"].skipped == "refused"
+    with pytest.raises(ValueError, match="grounder"):
+        Scorer(["supported_share"], None)
 
 
 def test_rows_lacking_inputs_are_skipped_and_each_judgment_is_a_step() -> None:

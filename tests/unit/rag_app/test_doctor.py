@@ -52,3 +52,17 @@ def test_a_collection_of_another_embedder_fails_the_collection_line_only(
     assert [x.status for x in checks["milvus"]] == ["ok"]  # once, and OK: Milvus itself is fine
     (line,) = checks["collection"]
     assert line.status == "fail" and "someone-else" in line.detail and line.fix
+
+
+def test_refusal_line_warns_for_an_uncalibrated_embedder_only(fake_settings: Callable[..., Settings]) -> None:
+    (auto,) = _by_component(run_checks(fake_settings(), check_llm=False))["refusal"]
+    assert auto.status == "warn" and "no calibrated value for" in auto.detail
+    assert auto.fix and "refusal_calibration.py" in auto.fix and "refuse_below" in auto.fix
+    (fixed,) = _by_component(run_checks(fake_settings(retrieval={"refuse_below": 0.4}), check_llm=False))[
+        "refusal"
+    ]
+    assert fixed.status == "ok" and fixed.detail == "retrieval.refuse_below: 0.4"
+    (off,) = _by_component(run_checks(fake_settings(retrieval={"refuse_below": "none"}), check_llm=False))[
+        "refusal"
+    ]
+    assert off.status == "ok" and off.detail == "retrieval.refuse_below: none"

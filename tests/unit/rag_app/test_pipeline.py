@@ -68,3 +68,20 @@ def test_build_pipeline_uses_parts_given_to_it(fake_settings: Callable[..., Sett
     assert pipe.components.llm is llm
     pipe.close()
     assert not llm.closed  # its owner closes it
+
+
+def test_a_refused_question_never_builds_the_llm(
+    fake_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rag_app.pipeline as pipeline_module
+
+    built: list[object] = []
+    real = pipeline_module.build_llm
+    monkeypatch.setattr(pipeline_module, "build_llm", lambda s: built.append(s) or real(s))
+    pipe = build_pipeline(fake_settings(retrieval={"mode": "dense", "refuse_below": 1.01}))
+    index_texts(pipe.components.store, pipe.collection, DOCS, pipe.components.embedder.fingerprint)
+    answer = pipe.ask("How many moons does Jupiter have?")
+    assert answer.refused and answer.text.startswith("I could not find this in your documents")
+    assert built == []  # no local LLM started for a question it would not be asked
+    assert pipe.refusal.origin == "retrieval.refuse_below: 1.01"
+    pipe.close()

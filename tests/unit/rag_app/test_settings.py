@@ -79,3 +79,11 @@ def test_relative_paths_resolve_from_the_config_folder(tmp_path) -> None:  # typ
         load_settings(None, env={}, overrides={"milvus": {"uri": "http://h:19530"}}).milvus_uri
         == "http://h:19530"
     )
+
+
+def test_refuse_below_is_auto_none_or_a_number() -> None:
+    assert load_settings(None, env={}).retrieval.refuse_below == "auto"
+    assert load_settings(None, env={"RAG_RETRIEVAL__REFUSE_BELOW": "none"}).retrieval.refuse_below == "none"
+    assert load_settings(None, env={"RAG_RETRIEVAL__REFUSE_BELOW": "0.25"}).retrieval.refuse_below == 0.25
+    with pytest.raises(ConfigError, match="refuse_below"):
+        load_settings(None, env={"RAG_RETRIEVAL__REFUSE_BELOW": "sometimes"})

@@ -38,7 +38,8 @@ def test_search_result_as_dict_keys_and_timings_in_ms() -> None:
     )  # fmt: skip
     d = result.as_dict()
     assert list(d) == [
-        "query", "condensed_from", "mode", "filter", "results", "collection", "reranker", "timings_ms",
+        "query", "condensed_from", "mode", "filter", "results", "relevance", "collection", "reranker",
+        "timings_ms",
     ]  # fmt: skip
     assert d["results"] == [p.as_dict()]
     assert d["timings_ms"] == {"search": 12.3, "embed": 500.0}

@@ -16,12 +16,18 @@ import pytest
 import yaml
 
 from ingest.report import IngestReport
+from rag_app.answering.answerer import Answer
+from rag_app.answering.citations import explicit_citations
+from rag_app.answering.grounding import Grounder
+from rag_app.answering.refusal import refusal_text
 from rag_app.components.rerankers import RerankerStatus
 from rag_app.config import load_settings
 from rag_app.progress import Progress, Step
+from rag_app.retrieval.relevance import RefusalPolicy
 from rag_app.settings import Settings
 from rag_app.store import CollectionInfo
 from rag_app.types import Passage, SearchResult
+from tests.unit.rag_app.fakes import HashEmbedder
 from ui.service import RagService
 
 TEXTS = [
@@ -63,6 +69,7 @@ class FakePipeline:
         self.reranker_status = RerankerStatus(enabled=False, available=False)
         self.fail: dict[str, BaseException] = {}  # method name -> exception it raises
         self.answered: list[tuple[str, list[dict[str, str]] | None]] = []
+        self.refuse = False  # answer as the pipeline does when nothing relevant is found
         self.closed = False
 
     def _raise(self, name: str) -> None:
@@ -91,6 +98,9 @@ class FakePipeline:
         if history:
             result.condensed_from = question
             result.query = f"standalone: {question}"
+        if self.refuse:
+            result.refused = True
+            return result, iter([refusal_text(question)])
 
         def tokens() -> Iterator[str]:
             yield from ANSWER.split(" ")[:1]
@@ -98,6 +108,19 @@ class FakePipeline:
             yield " " + " ".join(ANSWER.split(" ")[1:])
 
         return result, tokens()
+
+    refusal = RefusalPolicy(None, "retrieval.refuse_below: none")
+
+    @property
+    def grounder(self) -> Grounder:
+        return Grounder(HashEmbedder(self.settings.embedder))
+
+    def finish(self, question: str, text: str, result: SearchResult) -> Answer:
+        self._raise("finish")
+        if result.refused:
+            return Answer(question, text, result)
+        grounding = self.grounder.ground(text, [p.text for p in result.passages])
+        return Answer(question, text, result, explicit_citations(text, len(result.passages)), grounding)
 
     def collection_exists(self) -> bool:
         self._raise("collection_exists")

@@ -9,9 +9,12 @@ from typing import Any
 import pytest
 
 from rag_app.answering.answerer import Answer, Answerer
+from rag_app.answering.grounding import Grounder
+from rag_app.answering.refusal import refusal_text
 from rag_app.collection import Collection
 from rag_app.components.rerankers import RerankerStatus
 from rag_app.config import load_settings
+from rag_app.retrieval.relevance import RefusalPolicy
 from rag_app.retrieval.retriever import Retriever
 from rag_app.settings import Settings
 from rag_app.store import MilvusStore
@@ -51,13 +54,22 @@ def parts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, 
     store.close()
 
 
+NEVER = RefusalPolicy(None, "retrieval.refuse_below: none")
+
+
 def answerer(
-    parts: tuple[Settings, Retriever], replies: list[str], llm: dict[str, Any] | None = None, **retrieval: Any
+    parts: tuple[Settings, Retriever],
+    replies: list[str],
+    llm: dict[str, Any] | None = None,
+    refusal: RefusalPolicy = NEVER,
+    **retrieval: Any,
 ) -> tuple[Answerer, ScriptedLLM]:
     settings, retriever = parts
     scripted = ScriptedLLM(settings, replies)
     llm_cfg = settings.llm.model_copy(update=llm or {})
-    return Answerer(scripted, retriever, llm_cfg, settings.retrieval.model_copy(update=retrieval)), scripted
+    grounder = Grounder(HashEmbedder(settings.embedder))
+    cfg = settings.retrieval.model_copy(update=retrieval)
+    return Answerer(lambda: scripted, retriever, grounder, refusal, llm_cfg, cfg), scripted
 
 
 def user_text(messages: list[dict[str, str]]) -> str:
@@ -120,15 +132,45 @@ def test_answer_streams_tokens_and_times_them_with_numbered_passages(parts: Any)
     assert result.timings["generate"] >= result.timings["first_token"]
     assert [p.source for p in result.passages] == ["/docs/sqlite.md", "/docs/postgres.md"]
     prompt = user_text(llm.requests[0])
-    assert "[1] (sqlite.md)\nSQLite stores" in prompt and "[2] (postgres.md)\nPostgreSQL runs" in prompt
+    assert '<source id="1" file="sqlite.md">\nSQLite stores' in prompt
+    assert '<source id="2" file="postgres.md">\nPostgreSQL runs' in prompt
 
 
-def test_ask_returns_the_answer_with_its_citations(parts: Any) -> None:
-    a, _ = answerer(parts, ["PostgreSQL runs a server process for each connection [2]."])
+def test_ask_returns_the_answer_with_its_citations_and_evidence(parts: Any) -> None:
+    a, _ = answerer(parts, ["PostgreSQL runs a server process for each database connection [2]."])
     answer = a.ask("single ordinary file database")
     assert isinstance(answer, Answer) and answer.cited == [2] and answer.sources == [2]
     d = answer.as_dict()
     assert d["answer"].startswith("PostgreSQL") and d["condensed_query"] is None and len(d["sources"]) == 2
+    assert d["refused"] is False and "grounding" in answer.search.timings
+    (sentence,) = d["grounding"]["sentences"]
+    assert sentence["supported"] and sentence["passage"] == 2
+    assert d["sources"][1]["text"][slice(*sentence["span"])].startswith("PostgreSQL runs a server")
+
+
+def test_an_uncited_supported_sentence_still_names_its_passage(parts: Any) -> None:
+    a, _ = answerer(parts, ["SQLite stores a whole database in a single ordinary file. Pigs fly."])
+    answer = a.ask("single ordinary file database")
+    assert answer.cited == [] and answer.sources == [1]
+    assert [s.supported for s in answer.grounding.sentences] == [True, False]  # type: ignore[union-attr]
+
+
+def test_a_question_below_the_threshold_is_refused_without_the_llm(parts: Any) -> None:
+    a, llm = answerer(parts, ["should not be asked"], refusal=RefusalPolicy(1.01, "test"))
+    result, tokens = a.answer("How many moons does Jupiter have?")
+    text = "".join(tokens)
+    assert result.refused and text == refusal_text("How many moons does Jupiter have?")
+    assert llm.requests == [] and "refuse" in result.timings and result.relevance is not None
+    assert [p.source for p in result.passages] == ["/docs/sqlite.md", "/docs/postgres.md"]  # the closest
+    answer = a.finish("How many moons does Jupiter have?", text, result)
+    d = answer.as_dict()
+    assert d["refused"] is True and d["grounding"] is None and d["cited"] == [] and len(d["sources"]) == 2
+
+
+def test_a_relevant_question_passes_the_threshold(parts: Any) -> None:
+    a, llm = answerer(parts, ["SQLite keeps it in a single file [1]."], refusal=RefusalPolicy(-1.0, "test"))
+    result, tokens = a.answer("single ordinary file database")
+    assert "".join(tokens).startswith("SQLite keeps") and not result.refused and len(llm.requests) == 1
 
 
 def words(n: int, tag: str) -> str:

@@ -10,7 +10,11 @@ import pytest
 from click.testing import Result
 
 from rag_app.cli.answers import _filters, _read_queries
+from rag_app.config import load_settings
 from rag_app.errors import RagError
+from rag_app.pipeline import Components
+from tests.unit.rag_app.cli.conftest import DOCS
+from tests.unit.rag_app.fakes import index_texts
 
 
 def test_search_json_follows_the_contract(rag: Callable[..., Result], indexed_config: Path) -> None:
@@ -43,6 +47,29 @@ def test_ask_json_has_the_answer_and_its_sources(rag: Callable[..., Result], ind
     )
     assert data["answer"].startswith("SQLite stores") and data["cited"] == [1]
     assert data["sources"] and data["question"] == "Where is the database kept?"
+
+
+def test_ask_prints_each_sentences_evidence_and_marks_what_is_not_found(
+    rag: Callable[..., Result], indexed_config: Path
+) -> None:
+    # the scripted LLM answers "SQLite stores a database in a single file [1]."
+    out = rag("--config", str(indexed_config), "ask", "Where is the database kept?").output
+    assert "Evidence: 1 of 1 sentences found in the sources." in out
+    assert '← "SQLite stores a whole database in a single ordinary file."' in out
+    assert "Sources:\n  [1] sqlite.md" in out
+
+
+def test_ask_refuses_below_the_threshold_and_lists_the_closest_passages(
+    rag: Callable[..., Result], config_file: Callable[..., Path]
+) -> None:
+    cfg = config_file(retrieval={"mode": "dense", "top_k": 2, "refuse_below": 1.01})
+    c = Components(load_settings(cfg, env={}))
+    index_texts(c.store, c.collection.name, DOCS, c.embedder.fingerprint)
+    c.close()
+    data = json.loads(rag("--config", str(cfg), "ask", "Where is the database kept?", "--json").output)
+    assert data["refused"] is True and data["grounding"] is None and len(data["sources"]) == 2
+    out = rag("--config", str(cfg), "ask", "Where is the database kept?").output
+    assert out.startswith("I could not find this in your documents") and "Closest passages:" in out
 
 
 def test_chat_json_reads_questions_from_stdin(rag: Callable[..., Result], indexed_config: Path) -> None:

@@ -163,3 +163,22 @@ def test_filters_restrict_results_and_are_reported(parts: Any) -> None:
     both = r.search("database", filters=SearchFilters(types=["md", "pdf"]), filter='doc_id != "doc0"')
     assert {p.source for p in both.passages} == {"/docs/r.md", "/docs/postgres.pdf"}
     assert both.filter == '((source like "%.md" or source like "%.pdf")) and (doc_id != "doc0")'
+
+
+def test_relevance_is_the_closest_passages_cosine_in_every_mode(parts: Any) -> None:
+    query = "SQLite has no separate server process."
+    dense = retriever(parts, mode="dense").search(query, relevance=True)
+    assert dense.relevance == pytest.approx(1.0, abs=1e-5) and "relevance" not in dense.timings
+    for mode in ("hybrid", "sparse"):
+        other = retriever(parts, mode=mode).search(query, relevance=True)
+        assert other.relevance == pytest.approx(dense.relevance, abs=1e-5), mode
+        assert "relevance" in other.timings  # one more dense search, top 1
+    sparse_only = retriever(parts).search(query, mode="sparse")
+    assert sparse_only.relevance is None and "embed" not in sparse_only.timings  # not asked: no cost
+
+
+def test_relevance_respects_the_filters(parts: Any) -> None:
+    query = "SQLite has no separate server process."
+    r = retriever(parts, mode="hybrid").search(query, relevance=True, filters=SearchFilters(types=["txt"]))
+    assert r.relevance is not None and r.relevance < 0.9  # the matching sentence is filtered out
+    assert r.as_dict()["relevance"] == round(r.relevance, 4)

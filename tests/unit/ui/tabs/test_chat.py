@@ -30,15 +30,32 @@ def test_respond_streams_the_answer_then_its_sources(service: RagService) -> Non
     steps = list(respond("  Where is the data?  ", [], []))
     messages, question, turns, _ = steps[0]
     assert messages[-1] == {"role": "assistant", "content": "…"} and question == "" and turns == []
+    streamed = steps[-2][0][-1]["content"]  # while streaming: escaped text, not yet checked
+    assert streamed == f'<div class="rag-answer">{ANSWER}</div>'
     messages, question, turns, last = steps[-1]
     assert messages[0] == {"role": "user", "content": "Where is the data?"}
-    assert messages[1] == {"role": "assistant", "content": ANSWER}
+    answer = messages[1]["content"]  # each sentence with its evidence, the model's [1] replaced by it
+    assert answer.startswith('<div class="rag-answer"><span class="rag-sent rag-supported rag-to-rag-')
+    assert "SQLite stores a database in one file.<sup" in answer and "[1]</sup>" in answer
+    assert "1 of 1 sentence found in the sources" in answer
     assert 'class="rag-sources"' in messages[2]["content"] and "not reranked" in messages[2]["content"]
+    assert '<mark class="rag-mark rag-k-0">' in messages[2]["content"]
     assert turns == [
         {"role": "user", "content": "Where is the data?"},
         {"role": "assistant", "content": ANSWER},
     ]
     assert last == ANSWER  # what "Copy answer" copies
+
+
+def test_a_refused_question_shows_the_refusal_and_the_closest_passages(
+    service: RagService, pipe: FakePipeline
+) -> None:
+    pipe.refuse = True
+    messages, _, turns, last = list(handler(_build(service), "respond")("Jupiter moons?", [], []))[-1]
+    assert 'class="rag-answer rag-refused"' in messages[1]["content"]
+    assert "could not find this in your documents" in messages[1]["content"]
+    assert "Closest passages (2)" in messages[2]["content"] and "rag-mark" not in messages[2]["content"]
+    assert last == turns[-1]["content"]
 
 
 def test_a_follow_up_shows_the_standalone_question(service: RagService, pipe: FakePipeline) -> None:
@@ -66,7 +83,8 @@ def test_chat_api_streams_dicts_with_sources(service: RagService, pipe: FakePipe
     outs = list(chat("Where?", [{"role": "user", "content": "Q1"}, {"role": "assistant", "content": "A1"}]))
     assert outs[0] == {"answer": "", "done": False, "error": None}
     last = outs[-1]
-    assert last["done"] and last["answer"] == ANSWER and last["cited"] == [1]
+    assert last["done"] and last["answer"] == ANSWER and last["cited"] == [1] and last["refused"] is False
+    assert last["grounding"]["supported_share"] == 1.0 and last["grounding"]["sentences"][0]["passage"] == 1
     assert last["collection"] == "docs_fake" and last["condensed_query"] == "standalone: Where?"
     assert [s["source"] for s in last["sources"]] == ["/docs/doc0.md", "/docs/doc1.md"]
     pipe.fail["answer"] = EndpointUnavailable("down", fix="start it")
