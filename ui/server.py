@@ -26,6 +26,7 @@ from rag_app.errors import ConfigError
 from rag_app.folders import private_folder
 from rag_app.pipeline import Pipeline, build_pipeline
 from rag_app.process import Shutdown
+from rag_app.runtime import upload_staging
 from rag_app.settings import Settings
 from ui.api import add_api
 from ui.app import CSS_PATH, create_app
@@ -43,17 +44,6 @@ def credentials_for(settings: Settings) -> Credentials:
     """The login from the environment and ``ui.users_file``; empty when none is configured."""
     users_file = settings.resolve(settings.ui.users_file) if settings.ui.users_file else None
     return load_credentials(users_file)
-
-
-def stage_uploads(settings: Settings) -> Path:
-    """Where Gradio stages uploads: ``<data_dir>/tmp/gradio``, readable by this user only.
-
-    Gradio reads the folder from ``GRADIO_TEMP_DIR`` whenever it handles a file, so the server
-    sets it (unless the environment already names one) before the Blocks are built.
-    """
-    folder = private_folder(settings.data_dir / "tmp" / "gradio", tighten=True)
-    os.environ.setdefault("GRADIO_TEMP_DIR", str(folder))
-    return Path(os.environ["GRADIO_TEMP_DIR"])
 
 
 def host_policy(settings: Settings, host: str | None = None) -> HostPolicy:
@@ -83,7 +73,7 @@ def build_server(
     settings = pipeline.settings
     creds = credentials if credentials is not None else credentials_for(settings)
     access = ApiAccess.for_launch(creds, api_token)
-    stage_uploads(settings)
+    upload_staging(settings)  # before the Blocks: Gradio reads it from the environment
     service = RagService(pipeline)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     add_api(app, service, access)

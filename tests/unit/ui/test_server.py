@@ -21,7 +21,6 @@ from ui.server import (
     credentials_for,
     host_policy,
     launch,
-    stage_uploads,
 )
 
 LOCAL = "http://127.0.0.1:7860"
@@ -95,17 +94,6 @@ def test_without_a_login_a_token_guards_the_api(
         assert client.get("/config").status_code == 200  # the page itself needs no login
     fixed = build_server(pipe, Credentials(), api_token="my-own-token")  # type: ignore[arg-type]
     assert fixed.state.api_token == "my-own-token"
-
-
-def test_upload_staging_is_private(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("GRADIO_TEMP_DIR")
-    folder = stage_uploads(settings)
-    assert folder == settings.data_dir / "tmp" / "gradio" and os.environ["GRADIO_TEMP_DIR"] == str(folder)
-    for p in (folder, folder.parent, settings.data_dir):
-        assert stat.S_IMODE(p.stat().st_mode) == 0o700, p
-    folder.chmod(0o755)
-    stage_uploads(settings)  # a staging folder the app owns is made private again
-    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
 
 
 def test_launch_serves_then_closes_the_pipeline(
