@@ -9,8 +9,9 @@ implements that with the plain ``openai`` client so that
   otherwise JSON mode (``{"type": "json_object"}``) and a tolerant parser;
 - every failure is classified (``timeout``, ``parse_error``, ``endpoint_error``) and surfaces
   as an exception that the scorer counts, never as a silent 0;
-- api.openai.com is used only when asked for: ``judge.provider: openai`` with an API key and no
-  ``base_url``; without either, :func:`judge_llm_settings` refuses.
+- nothing defaults to a remote endpoint: ``judge.provider: openai`` needs a ``base_url`` (its own,
+  or the answering LLM's when the judge is that same model); :func:`judge_llm_settings` refuses
+  otherwise, and the key never travels over plain http to another machine unless allowed.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from eval.cache import JsonlCache
 from rag_app.components.embedders import Embedder
 from rag_app.components.llm import ChatLLM, build_llm
 from rag_app.config import secret
+from rag_app.endpoints import endpoint_key, mask_url
 from rag_app.errors import ConfigError, EndpointUnavailable, JudgeFailure
 from rag_app.settings import JudgeSettings, LLMSettings, Settings
 
@@ -48,16 +50,22 @@ def judge_llm_settings(settings: Settings) -> LLMSettings:
     base_url = j.base_url
     if base_url is None and provider == llm.provider and j.model in (None, llm.model):
         base_url = llm.base_url
-    if provider == "openai" and not base_url and not secret(j.api_key_env):
+    if provider == "openai" and not base_url:  # never api.openai.com by default: private passages
         raise ConfigError(
-            "judge.provider is 'openai' but neither judge.base_url nor an API key is set.",
-            fix=f"Set judge.base_url (e.g. http://127.0.0.1:8080/v1) or export {j.api_key_env}.",
+            "judge.provider is 'openai' but no judge endpoint is set (judge.base_url; the answering LLM's "
+            "llm.base_url is used only when the judge is that same model).",
+            fix="Set judge.base_url, e.g. http://127.0.0.1:8080/v1 for a local server, or "
+            "https://api.openai.com/v1 to send the passages to OpenAI.",
         )
+    allow_http = j.allow_http_key
+    if allow_http is None:
+        allow_http = llm.allow_http_key and base_url == llm.base_url
     return LLMSettings(
         provider=provider,
         model=model,
         base_url=base_url,
         api_key_env=j.api_key_env,
+        allow_http_key=allow_http,
         temperature=j.temperature,
         max_tokens=j.max_tokens,
         timeout=j.timeout,
@@ -73,7 +81,7 @@ class JudgeEndpoint:
 
     base_url: str
     model: str
-    api_key: str
+    api_key: str = field(repr=False)
     settings: JudgeSettings
     server: ChatLLM | None = field(default=None, repr=False)
 
@@ -91,11 +99,18 @@ class JudgeEndpoint:
 def open_judge(settings: Settings) -> JudgeEndpoint:
     """Resolve (and for ``local``, start or reuse) the judge's endpoint."""
     cfg = judge_llm_settings(settings)
-    key = secret(cfg.api_key_env) or "not-needed"
     if cfg.provider == "local":
         chat = build_llm(settings.model_copy(update={"llm": cfg}))
-        return JudgeEndpoint(chat.base_url, chat.model, key, settings.judge, chat)
-    endpoint = JudgeEndpoint(cfg.base_url or "https://api.openai.com/v1", cfg.model, key, settings.judge)
+        return JudgeEndpoint(chat.base_url, chat.model, chat.api_key, settings.judge, chat)
+    assert cfg.base_url is not None  # judge_llm_settings refuses an openai judge without one
+    found = endpoint_key(
+        cfg.base_url,
+        secret(cfg.api_key_env),
+        env_name=cfg.api_key_env,
+        section="judge",
+        allowed=cfg.allow_http_key,
+    )
+    endpoint = JudgeEndpoint(cfg.base_url, cfg.model, found or "not-needed", settings.judge)
     preflight(endpoint)
     return endpoint
 
@@ -112,7 +127,7 @@ def preflight(endpoint: JudgeEndpoint) -> None:
         )
     except httpx.HTTPError as exc:  # any HTTP answer (even 401/404) means it is there
         raise EndpointUnavailable(
-            f"Cannot reach the judge endpoint {endpoint.base_url} ({exc}).",
+            f"Cannot reach the judge endpoint {mask_url(endpoint.base_url)} ({exc}).",
             fix="Start the judge server or correct judge.base_url (config.yaml, judge: section); "
             "`rag eval --no-ragas` runs the retrieval metrics without a judge.",
         ) from exc

@@ -28,6 +28,7 @@ from eval.report import write_run_report
 from eval.retrieval import question_scores
 from eval.stats import aggregate, percentile
 from rag_app.answering.citations import explicit_citations
+from rag_app.endpoints import mask_url
 from rag_app.errors import CollectionNotFound, RagError
 from rag_app.pipeline import Pipeline, build_pipeline
 from rag_app.progress import NoProgress, Progress, Step
@@ -215,7 +216,7 @@ def evaluate_pipeline(
                 row["ragas"] = {name: j.as_dict() for name, j in res.items()}
             if endpoint is not None:
                 judge_stats = {"model": scorer.judge_label, **scorer.stats.as_dict()}
-                judge_stats["base_url"] = endpoint.base_url
+                judge_stats["base_url"] = mask_url(endpoint.base_url)  # summaries are shared
                 judge_stats["structured_output"] = bool(endpoint.settings.structured_output)
         finally:
             if own_endpoint and endpoint is not None:

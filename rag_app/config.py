@@ -18,6 +18,7 @@ from typing import Any, Literal, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from rag_app.endpoints import mask_url
 from rag_app.errors import ConfigError
 from rag_app.settings import Settings
 
@@ -168,10 +169,20 @@ def load_settings(
     return settings
 
 
+# Settings that hold URLs, which may carry credentials (https://user:pass@host, ?token=...).
+URL_KEYS = (("llm", "base_url"), ("embedder", "base_url"), ("judge", "base_url"), ("milvus", "uri"))
+
+
 def masked_dump(settings: Settings, env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The effective config as plain data, with a view of secrets that never shows them."""
+    """The effective config as plain data, with a view of secrets that never shows them.
+
+    Secrets named by ``*_env`` keys appear only as set / not set; credentials embedded in URLs
+    (``llm.base_url``, ``milvus.uri``...) are masked.
+    """
     env = os.environ if env is None else env
     data = settings.model_dump(mode="json")
+    for section, key in URL_KEYS:
+        data[section][key] = mask_url(data[section][key])
     secrets: dict[str, str] = {}
     for var in {
         settings.llm.api_key_env,
@@ -180,6 +191,7 @@ def masked_dump(settings: Settings, env: Mapping[str, str] | None = None) -> dic
         settings.milvus.token_env,
         "RAG_UI_USERNAME",
         "RAG_UI_PASSWORD",
+        "RAG_UI_API_TOKEN",
         *SECRET_ENV_DEFAULTS,
     }:
         value = env.get(var)

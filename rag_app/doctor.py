@@ -9,6 +9,7 @@ from typing import Literal
 from rag_app.components.libraries import LIBRARIES
 from rag_app.components.libraries import check as check_library
 from rag_app.components.packs import PACKS, is_installed
+from rag_app.endpoints import mask_url
 from rag_app.errors import RagError
 from rag_app.pipeline import Components
 from rag_app.retrieval.relevance import refusal_policy
@@ -114,7 +115,9 @@ def _llm_check(c: Components) -> Check:
     llm = c.llm
     models = llm.ping()
     where = "local llama.cpp server" if c.settings.llm.provider == "local" else c.settings.llm.provider
-    return Check("llm", "ok", f"{where} at {llm.base_url} answers (models: {', '.join(models)[:80]})")
+    return Check(
+        "llm", "ok", f"{where} at {mask_url(llm.base_url)} answers (models: {', '.join(models)[:80]})"
+    )
 
 
 def _run(component: str, check: Callable[[Components], Check], c: Components) -> Check:
@@ -133,7 +136,9 @@ def run_checks(settings: Settings, check_llm: bool = True, share_index: bool = F
         checks += [embedder, _run("reranker", _reranker_check, c)]
         milvus = _run(
             "milvus",
-            lambda c: Check("milvus", "ok", f"{settings.milvus_uri} ({len(c.store.names())} collections)"),
+            lambda c: Check(
+                "milvus", "ok", f"{mask_url(settings.milvus_uri)} ({len(c.store.names())} collections)"
+            ),
             c,
         )
         checks.append(milvus)

@@ -67,6 +67,14 @@ class UploadRejected(RagError):
     """A file refused before ingest (type, size, name); the message is shown to the user."""
 
 
+class RequestRejected(RagError):
+    """A UI or API request refused as sent (over a limit, an impossible choice); nothing was changed."""
+
+
+class FileInUse(RequestRejected):
+    """A file the user asked to delete is still indexed elsewhere (another embedder's collection)."""
+
+
 class DatasetError(RagError):
     """The evaluation dataset is missing, unreadable or has an invalid row."""
 

@@ -37,6 +37,15 @@ class Library:
         docs.sort(key=lambda d: (-int(d["ingested_at"] or 0), d["name"]))
         return docs
 
+    def held_elsewhere(self, doc_id: str) -> list[str]:
+        """The other collections of this Milvus (other embedders') that still index ``doc_id``."""
+        own = self._collection.name
+        return [
+            name
+            for name in self._store.names()
+            if name != own and self._store.fingerprint(name) and self._store.holds(name, doc_id)
+        ]
+
     def delete(self, doc_id: str) -> None:
         """Remove one document's chunks from the collection (its file is left alone)."""
         name = self._collection.open(create=False)

@@ -25,6 +25,7 @@ import urllib.request
 from pathlib import Path
 
 from rag_app.errors import LLMServerError
+from rag_app.folders import private_folder
 from rag_app.process import ProcessRecord, alive, parent_watch
 
 STATE_FILE = "llm-server.json"
@@ -94,7 +95,7 @@ class LocalLLMServer:
         """Return the server's base URL (``http://127.0.0.1:PORT``), starting it if needed."""
         if self.base_url and (self.proc is None or self.proc.poll() is None):
             return self.base_url
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(self.data_dir)
         with (self.data_dir / "llm-server.lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             reused = self.running()

@@ -24,6 +24,7 @@ from rag_app.collection import Collection
 from rag_app.components.embedders import Embedder, build_embedder
 from rag_app.components.llm import ChatLLM, build_llm
 from rag_app.components.rerankers import Reranker, RerankerStatus, build_reranker
+from rag_app.endpoints import mask_url
 from rag_app.library import Library
 from rag_app.retrieval.relevance import RefusalPolicy, refusal_policy
 from rag_app.retrieval.retriever import Retriever, SearchOptions
@@ -194,6 +195,10 @@ class Pipeline:
     def delete_document(self, doc_id: str) -> None:
         self.library.delete(doc_id)
 
+    def held_elsewhere(self, doc_id: str) -> list[str]:
+        """Other collections that still index this document (:meth:`Library.held_elsewhere`)."""
+        return self.library.held_elsewhere(doc_id)
+
     def describe(self) -> dict[str, Any]:
         """What produced this pipeline's answers (for eval caches and reports)."""
         s = self.settings
@@ -203,7 +208,7 @@ class Pipeline:
             "llm": {
                 "provider": s.llm.provider,
                 "model": s.llm.model,
-                "base_url": s.llm.base_url,
+                "base_url": mask_url(s.llm.base_url),  # goes into eval caches and reports
                 "temperature": s.llm.temperature,
                 "max_tokens": s.llm.max_tokens,
             },

@@ -12,6 +12,7 @@ import os
 import warnings
 from pathlib import Path
 
+from rag_app.folders import private_folder
 from rag_app.settings import Settings
 
 QUIET = {
@@ -44,3 +45,14 @@ def offline(settings: Settings) -> None:
     if not settings.models.allow_download:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def upload_staging(settings: Settings) -> Path:
+    """Where Gradio stages uploads (``GRADIO_TEMP_DIR``): ``<data_dir>/tmp/gradio``, 0700.
+
+    Gradio reads the variable whenever it handles a file, so the UI server calls this before it
+    builds its Blocks; a folder the environment already names is kept. Returns the folder in use.
+    """
+    folder = private_folder(settings.data_dir / "tmp" / "gradio", tighten=True)
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(folder))
+    return Path(os.environ["GRADIO_TEMP_DIR"])

@@ -63,6 +63,10 @@ class EmbedderSettings(_Section):
     )
     base_url: str | None = Field(None, description="`openai` provider: the /v1 endpoint.")
     api_key_env: str = Field("OPENAI_API_KEY", description="Environment variable holding the endpoint's key.")
+    allow_http_key: bool = Field(
+        False,
+        description="Send the API key even over plain http:// to another machine (off: refused; use https).",
+    )
     dimension: int | None = Field(
         None, ge=1, description="`openai` provider: expected vector size (probed if unset)."
     )
@@ -99,6 +103,10 @@ class LLMSettings(_Section):
     api_key_env: str = Field(
         "OPENAI_API_KEY", description="Environment variable holding the key (never put keys in this file)."
     )
+    allow_http_key: bool = Field(
+        False,
+        description="Send the API key even over plain http:// to another machine (off: refused; use https).",
+    )
     temperature: float = Field(
         0.1, ge=0, le=2, description="Sampling temperature (low: stick to the passages)."
     )
@@ -119,6 +127,10 @@ class MilvusSettings(_Section):
     )
     token_env: str = Field(
         "MILVUS_TOKEN", description="Environment variable with the server token ('user:password')."
+    )
+    allow_http_token: bool = Field(
+        False,
+        description="Send the token even over plain http:// to another machine (off: refused; use https).",
     )
     collection_prefix: str = Field(
         "rag",
@@ -195,6 +207,11 @@ class JudgeSettings(_Section):
     )
     base_url: str | None = Field(None, description="openai provider: the judge's /v1 endpoint.")
     api_key_env: str = Field("OPENAI_API_KEY", description="Environment variable holding the judge's key.")
+    allow_http_key: bool | None = Field(
+        None,
+        description="Send the key even over plain http:// to another machine (default: llm.allow_http_key "
+        "when the judge uses the llm's endpoint, else off).",
+    )
     temperature: float = Field(0.0, ge=0, le=2, description="Judge sampling temperature (0: repeatable).")
     max_tokens: int = Field(
         1024, ge=16, description="Longest judge output (NLI over long answers needs room)."
@@ -215,6 +232,16 @@ class UISettings(_Section):
         None, description="Optional file of `user:password` lines; or set RAG_UI_USERNAME / RAG_UI_PASSWORD."
     )
     max_upload_mb: float = Field(50, gt=0, description="Largest file accepted by upload.")
+    max_request_mb: float = Field(
+        500,
+        gt=0,
+        description="Largest request body (one upload may carry several files); refused before it is stored.",
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names the server answers to besides loopback and ui.host (e.g. a reverse proxy's name); "
+        "others are refused (DNS rebinding).",
+    )
     allowed_types: list[str] | None = Field(
         None,
         description="File extensions accepted by upload (e.g. [.pdf, .md]); default: every type ingest reads.",

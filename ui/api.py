@@ -7,10 +7,15 @@
   ``grounding`` (each sentence's evidence, or null when refused), ``refused`` and ``condensed_query``.
 - ``POST /v1/ingest``: multipart files (field ``files``), or JSON ``{"paths": [...]}`` relative
   to the upload folder (nothing outside the data directory).
-- ``GET /v1/documents``, ``DELETE /v1/documents/{doc_id}``, ``GET /v1/models``.
+- ``GET /v1/documents``, ``DELETE /v1/documents/{doc_id}`` (the index entry; ``?remove_file=true``
+  also deletes an uploaded file no other collection indexes), ``GET /v1/models``.
 
-Authentication (when a login is configured): HTTP Basic, or ``Authorization: Bearer <password>``
-(or ``Bearer <user:password>``) — an OpenAI client's ``api_key``.
+Authentication (:class:`ui.auth.ApiAccess`): with a login, HTTP Basic or ``Authorization: Bearer
+<password>`` (or ``Bearer <user:password>``); without one, ``Bearer <API token>`` (printed by
+``rag ui``). Either is an OpenAI client's ``api_key``. JSON bodies must say
+``Content-Type: application/json`` (a web page cannot send that to another site without asking
+first); the server's :class:`ui.guard.Guard` has already refused foreign hosts, cross-site
+requests and oversized bodies.
 """
 
 from __future__ import annotations
@@ -26,14 +31,16 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from rag_app.errors import UploadRejected
+from rag_app.errors import RequestRejected, UploadRejected
 from rag_app.types import SearchResult
-from ui.auth import Credentials
-from ui.service import ChatEvent, RagService, error_text, flatten_content, http_status
+from ui.auth import ApiAccess
+from ui.service import ChatEvent, RagService, check_limits, error_text, flatten_content, http_status
 from ui.uploads import resolve_server_path, store_stream
 
 MODEL_ID = "rag"
+MAX_FILES = 100  # files per ingest request
 
 
 def _error(status: int, message: str, kind: str, fix: str | None = None) -> JSONResponse:
@@ -73,17 +80,39 @@ def _rag_fields(ev: ChatEvent) -> dict[str, Any]:
     }
 
 
-def build_api(service: RagService, credentials: Credentials) -> APIRouter:
-    """The ``/v1`` routes over ``service``, behind ``credentials`` when a login is configured."""
+def _is_json(request: Request) -> bool:
+    ctype = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return ctype == "application/json" or (ctype.startswith("application/") and ctype.endswith("+json"))
+
+
+def _not_json() -> JSONResponse:
+    return _error(
+        415,
+        "The request body must be JSON, sent with `Content-Type: application/json`.",
+        "invalid_request_error",
+        "Add the header `Content-Type: application/json` (curl: -H 'Content-Type: application/json').",
+    )
+
+
+async def _json_body(request: Request) -> Any:
+    """The parsed JSON body, or a :class:`JSONResponse` saying what is wrong with it."""
+    if not _is_json(request):
+        return _not_json()
+    try:
+        return await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _error(400, "The request body is not valid JSON.", "invalid_request_error")
+
+
+def build_api(service: RagService, access: ApiAccess) -> APIRouter:
+    """The ``/v1`` routes over ``service``, open only to callers ``access`` lets in."""
 
     def require_auth(request: Request) -> None:
-        if not credentials:
-            return
-        if not credentials.check_header(request.headers.get("authorization")):
+        if not access.check_header(request.headers.get("authorization")):
             raise HTTPException(
                 status_code=401,
-                detail="Authentication required: HTTP Basic, or Bearer with the UI password.",
-                headers={"WWW-Authenticate": 'Basic realm="rag"'},
+                detail=access.challenge,
+                headers={"WWW-Authenticate": 'Basic realm="rag"' if access.credentials else "Bearer"},
             )
 
     router = APIRouter(prefix="/v1", dependencies=[Depends(require_auth)])
@@ -97,21 +126,25 @@ def build_api(service: RagService, credentials: Credentials) -> APIRouter:
 
     @router.post("/chat/completions", response_model=None)
     async def chat_completions(request: Request) -> JSONResponse | StreamingResponse:
-        try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return _error(400, "The request body is not JSON.", "invalid_request_error")
+        body = await _json_body(request)
+        if isinstance(body, JSONResponse):
+            return body
         messages = body.get("messages") if isinstance(body, dict) else None
         if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
             return _error(400, "`messages` must be a non-empty list.", "invalid_request_error")
+        top_k = body.get("top_k")
+        if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int)):
+            return _error(400, "`top_k` must be an integer.", "invalid_request_error")
+        try:
+            check_limits(top_k, len(messages))
+        except RequestRejected as exc:
+            return _failure(exc)
         last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=None)
         if last_user is None:
             return _error(400, "No user message to answer.", "invalid_request_error")
         question = flatten_content(messages[last_user].get("content")).strip()
         history = [m for m in messages[:last_user] if m.get("role") in ("user", "assistant")]
         model = str(body.get("model") or MODEL_ID)
-        top_k = body.get("top_k")
-        top_k = int(top_k) if isinstance(top_k, int) and top_k > 0 else None
         stream = bool(body.get("stream"))
         cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         created = int(time.time())
@@ -199,9 +232,9 @@ def build_api(service: RagService, credentials: Credentials) -> APIRouter:
             return _failure(exc)
 
     @router.delete("/documents/{doc_id}", response_model=None)
-    def delete_document(doc_id: str) -> JSONResponse | dict[str, Any]:
+    def delete_document(doc_id: str, remove_file: bool = False) -> JSONResponse | dict[str, Any]:
         try:
-            doc = service.delete(doc_id)
+            doc = service.delete(doc_id, remove_file=remove_file)
         except Exception as exc:
             return _failure(exc)
         if doc is None:
@@ -211,11 +244,15 @@ def build_api(service: RagService, credentials: Credentials) -> APIRouter:
     @router.post("/ingest", response_model=None)
     async def ingest(request: Request) -> JSONResponse | dict[str, Any]:
         stored: list[Path] = []
+        uploads: list[dict[str, Any]] = []
         rejected: list[dict[str, str]] = []
         ctype = request.headers.get("content-type", "")
         sync = False
         if ctype.startswith("multipart/form-data"):
-            form = await request.form()
+            try:
+                form = await request.form(max_files=MAX_FILES, max_fields=MAX_FILES)
+            except StarletteHTTPException as exc:  # too many parts, a malformed body
+                return _error(exc.status_code, str(exc.detail), "invalid_request_error")
             for item in form.getlist("files"):
                 if isinstance(item, str):
                     continue
@@ -223,15 +260,20 @@ def build_api(service: RagService, credentials: Credentials) -> APIRouter:
                 try:
                     s = await run_in_threadpool(store_stream, item.file, name, service.settings)
                     stored.append(s.path)
+                    uploads.append({"name": name, "path": str(s.path), "note": s.note()})
                 except UploadRejected as exc:
                     rejected.append({"path": name, "error": error_text(exc)[0]})
+            await form.close()
+        elif not _is_json(request):
+            return _error(
+                415,
+                'Send multipart `files`, or JSON {"paths": [...]} with `Content-Type: application/json`.',
+                "invalid_request_error",
+            )
         else:
-            try:
-                body = await request.json()
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                return _error(
-                    400, 'Send multipart `files`, or JSON {"paths": [...]}.', "invalid_request_error"
-                )
+            body = await _json_body(request)
+            if isinstance(body, JSONResponse):
+                return body
             paths = body.get("paths") if isinstance(body, dict) else None
             if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
                 return _error(400, "`paths` must be a list of strings.", "invalid_request_error")
@@ -260,11 +302,16 @@ def build_api(service: RagService, credentials: Credentials) -> APIRouter:
         report = await run_in_threadpool(run)
         if "error" in report:
             return JSONResponse({**report, "rejected": rejected}, status_code=500)
-        return {"stored": [str(p) for p in stored], "rejected": rejected, "report": report}
+        return {
+            "stored": [str(p) for p in stored],
+            "uploads": uploads,
+            "rejected": rejected,
+            "report": report,
+        }
 
     return router
 
 
-def add_api(app: FastAPI, service: RagService, credentials: Credentials) -> None:
+def add_api(app: FastAPI, service: RagService, access: ApiAccess) -> None:
     """Mount the ``/v1`` routes on ``app``."""
-    app.include_router(build_api(service, credentials))
+    app.include_router(build_api(service, access))

@@ -29,7 +29,9 @@ TITLE = "Private documents · RAG"
 def create_app(pipeline: Pipeline, service: RagService | None = None) -> gr.Blocks:
     """The Blocks over ``service`` (default: a new :class:`RagService` on ``pipeline``); not launched."""
     service = service or RagService(pipeline)
-    with gr.Blocks(title=TITLE, fill_width=True) as demo:
+    # delete_cache: staged uploads that no handler consumed (a client calling the upload route
+    # alone) are removed after an hour; the Documents tab removes the others at once.
+    with gr.Blocks(title=TITLE, fill_width=True, delete_cache=(900, 3600)) as demo:
         banner = gr.HTML(header_html(service), elem_classes="rag-banners", padding=False)
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):

@@ -2,7 +2,9 @@
 
 The same credentials protect the Gradio pages and API (Gradio's own login, a session cookie) and
 the ``/v1`` routes (HTTP Basic, or ``Authorization: Bearer <password>`` / ``Bearer <user:password>``,
-which is what OpenAI clients send as ``api_key``). Passwords are never logged.
+which is what OpenAI clients send as ``api_key``). Without a login, ``/v1`` needs the server's API
+token instead (:class:`ApiAccess`: one per launch, or ``RAG_UI_API_TOKEN``), so a web page the user
+visits cannot use it. Passwords and tokens are never logged or shown in a repr.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import base64
 import binascii
 import hmac
 import os
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -25,6 +28,9 @@ class Credentials:
 
     def __bool__(self) -> bool:
         return bool(self.users)
+
+    def __repr__(self) -> str:
+        return f"Credentials(users={sorted(self.users)})"  # names only, never the passwords
 
     def check(self, username: str, password: str) -> bool:
         ok = False
@@ -62,6 +68,52 @@ class Credentials:
         if scheme.lower() == "bearer":
             return bool(value) and self.check_token(value)
         return False
+
+
+class ApiAccess:
+    """Who may call ``/v1``: the login's users when one is set, else whoever holds the API token.
+
+    >>> access = ApiAccess(Credentials(), token="t0ken")
+    >>> access.check_header("Bearer t0ken"), access.check_header("Bearer guess")
+    (True, False)
+    """
+
+    def __init__(self, credentials: Credentials, token: str | None = None) -> None:
+        if not credentials and not token:
+            raise ValueError("Without a login, /v1 needs an API token.")
+        self.credentials = credentials
+        self.token = None if credentials else token
+
+    def __repr__(self) -> str:
+        return f"ApiAccess(login={bool(self.credentials)}, token={'set' if self.token else 'none'})"
+
+    @classmethod
+    def for_launch(cls, credentials: Credentials, token: str | None = None) -> ApiAccess:
+        """The login, or (without one) ``token`` or a new random token for this launch."""
+        if credentials:
+            return cls(credentials)
+        return cls(credentials, token or secrets.token_urlsafe(32))
+
+    def check_header(self, header: str | None) -> bool:
+        """An ``Authorization`` header: the login's (Basic or Bearer), or ``Bearer <token>``."""
+        if self.credentials:
+            return self.credentials.check_header(header)
+        scheme, _, value = (header or "").strip().partition(" ")
+        return (
+            scheme.lower() == "bearer"
+            and self.token is not None
+            and hmac.compare_digest(value.strip().encode(), self.token.encode())
+        )
+
+    @property
+    def challenge(self) -> str:
+        """What a 401 says is needed."""
+        if self.credentials:
+            return "Authentication required: HTTP Basic, or Bearer with the UI password."
+        return (
+            "Authentication required: `Authorization: Bearer <token>` with the API token `rag ui` "
+            "printed at start (also in <data_dir>/ui-api-token)."
+        )
 
 
 def load_credentials(users_file: Path | None, env: Mapping[str, str] | None = None) -> Credentials:

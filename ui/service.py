@@ -5,6 +5,9 @@ No retrieval logic lives here; it only calls :class:`rag_app.pipeline.Pipeline`.
 Concurrency: the local LLM server answers one request at a time well, and the pipeline is not
 made for concurrent generation, so every answer (condense ▸ search ▸ generate) runs under one
 lock: concurrent chats queue. Ingest and delete run under a second lock (one writer at a time).
+
+Limits: a request asks for at most :data:`MAX_TOP_K` passages and sends at most
+:data:`MAX_MESSAGES` messages; beyond that it is refused with the reason (HTTP 400).
 """
 
 from __future__ import annotations
@@ -20,14 +23,38 @@ from ingest.indexer import Indexer, build_indexer
 from rag_app.answering.answerer import Answer, Message
 from rag_app.answering.citations import explicit_citations
 from rag_app.collection import settings_for_collection
-from rag_app.errors import EndpointUnavailable, RagError, describe
+from rag_app.errors import (
+    EndpointUnavailable,
+    FileInUse,
+    RagError,
+    RequestRejected,
+    UploadRejected,
+    describe,
+)
 from rag_app.pipeline import Pipeline, build_pipeline
 from rag_app.progress import Step
 from rag_app.settings import Settings
 from rag_app.types import SearchResult
-from ui.uploads import remove_upload
+from ui.uploads import is_upload, remove_upload
 
 log = logging.getLogger("rag_app.ui")
+
+MAX_TOP_K = 50  # passages per request (the LLM's context holds far fewer)
+MAX_MESSAGES = 200  # messages per chat request (only the last few turns are used to condense)
+
+
+def check_limits(top_k: int | None = None, messages: int = 0) -> None:
+    """Refuse a request over the limits (:class:`RequestRejected`, with what to change)."""
+    if top_k is not None and not 1 <= top_k <= MAX_TOP_K:
+        raise RequestRejected(
+            f"top_k must be between 1 and {MAX_TOP_K} (got {top_k}).",
+            fix=f"Ask for at most {MAX_TOP_K} passages.",
+        )
+    if messages > MAX_MESSAGES:
+        raise RequestRejected(
+            f"The conversation has {messages} messages; at most {MAX_MESSAGES} are accepted.",
+            fix="Send only the recent turns: follow-ups are condensed from the last few exchanges.",
+        )
 
 
 def flatten_content(content: object) -> str:
@@ -76,8 +103,15 @@ def error_text(exc: BaseException) -> tuple[str, str | None]:
 
 
 def http_status(exc: BaseException) -> int:
-    """The HTTP status the API answers an error with: 503 when an endpoint (the LLM...) is down."""
-    return 503 if isinstance(exc, EndpointUnavailable) else 500
+    """The HTTP status the API answers an error with: 503 when an endpoint (the LLM...) is down,
+    409 for a file still in use, 400 for a request refused as sent."""
+    if isinstance(exc, EndpointUnavailable):
+        return 503
+    if isinstance(exc, FileInUse):
+        return 409
+    if isinstance(exc, RequestRejected | UploadRejected):
+        return 400
+    return 500
 
 
 @dataclass
@@ -186,7 +220,12 @@ class RagService:
         """Stream an answer; errors come back as an event, never as an exception."""
         question = (question or "").strip()
         if not question:
-            yield ChatEvent("", done=True, error=("Type a question first.", None))
+            yield ChatEvent("", done=True, error=("Type a question first.", None), status=400)
+            return
+        try:
+            check_limits(top_k, len(history or []))
+        except RequestRejected as exc:
+            yield ChatEvent("", done=True, error=error_text(exc), status=400)
             return
         turns = clean_history(history)
         with self._answer_lock:
@@ -212,20 +251,41 @@ class RagService:
         yield ChatEvent(text, result=result, answer=answer, done=True)
 
     def search(self, query: str, top_k: int | None, mode: str | None, rerank: bool = True) -> SearchResult:
+        check_limits(top_k)
         return self.pipe.search(query, top_k=top_k, mode=mode, rerank=rerank)
 
     # -- documents -------------------------------------------------------------------------------
     def documents(self) -> list[dict[str, Any]]:
         return self.pipe.documents()
 
-    def delete(self, doc_id: str) -> dict[str, Any] | None:
-        """Delete a document from the index, and its file when it was uploaded; None when unknown."""
+    def delete(self, doc_id: str, remove_file: bool = False) -> dict[str, Any] | None:
+        """Remove a document from the active collection's index; None when it is not there.
+
+        Its file stays: it may be the only copy, and other collections may index it too.
+        ``remove_file`` also deletes the file, only when it was uploaded (inside the upload folder)
+        and no other collection still indexes it; otherwise nothing is changed
+        (:class:`RequestRejected`, :class:`FileInUse`).
+        """
         with self._write_lock:
             doc = next((d for d in self.pipe.documents() if d["doc_id"] == doc_id), None)
             if doc is None:
                 return None
+            if remove_file:
+                if not is_upload(doc["source"], self.settings):
+                    raise RequestRejected(
+                        f"{doc['name']} was not uploaded here ({doc['source']}); only uploaded files are "
+                        "deleted by the app.",
+                        fix="Delete it from the index only, and remove the file yourself if you want.",
+                    )
+                others = self.pipe.held_elsewhere(doc_id)
+                if others:
+                    raise FileInUse(
+                        f"{doc['name']} is still indexed by {', '.join(others)}; nothing was deleted.",
+                        fix="Delete it from the index only, or first from those collections (Status tab: "
+                        "use that collection).",
+                    )
             self.pipe.delete_document(doc_id)
-            doc["file_removed"] = remove_upload(doc["source"], self.settings)
+            doc["file_removed"] = remove_upload(doc["source"], self.settings) if remove_file else False
             return doc
 
     def ingest(self, paths: list[Path], sync: bool = False) -> Iterator[IngestEvent]:

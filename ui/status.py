@@ -6,6 +6,7 @@ shown as a message with its fix, never as an exception.
 
 from __future__ import annotations
 
+from rag_app.endpoints import mask_url
 from ui import render
 from ui.service import RagService, error_text
 
@@ -74,9 +75,11 @@ def components_md(service: RagService) -> str:
         rr = f"**error**: {error_text(exc)[0]}"
     lines.append(f"| Reranker | {rr} |")
     llm = s.llm
-    where = llm.base_url if llm.provider == "openai" else "local llama.cpp server (started on demand)"
+    where = (
+        mask_url(llm.base_url) if llm.provider == "openai" else "local llama.cpp server (started on demand)"
+    )
     lines.append(f"| LLM | `{llm.provider}:{llm.model}` at {where}, max {llm.max_tokens} tokens |")
-    lines.append(f"| Index | `{s.milvus_uri}` |")
+    lines.append(f"| Index | `{mask_url(s.milvus_uri)}` |")
     return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from rag_app.components.libraries import require
 from rag_app.components.packs import find_pack, locate
 from rag_app.config import secret
+from rag_app.endpoints import endpoint_key, mask_url
 from rag_app.errors import ConfigError, EndpointUnavailable, ModelUnavailable
 from rag_app.llm_server import LocalLLMServer
 from rag_app.registry import LLMS
@@ -30,8 +31,15 @@ class ChatLLM:
         self.base_url = base_url
         self.model = model
         self.server = server
-        key = secret(cfg.api_key_env) or "not-needed"
-        self.client = OpenAI(base_url=base_url, api_key=key, timeout=cfg.timeout, max_retries=0)
+        key = endpoint_key(
+            base_url,
+            secret(cfg.api_key_env),
+            env_name=cfg.api_key_env,
+            section="llm",
+            allowed=cfg.allow_http_key,
+        )
+        self.api_key = key or "not-needed"  # what this endpoint's clients send (never logged or shown)
+        self.client = OpenAI(base_url=base_url, api_key=self.api_key, timeout=cfg.timeout, max_retries=0)
         self._tokenize_url: str | None = None
         self._tokenize_missing = False  # the endpoint has no /tokenize: estimate
         self._counts: OrderedDict[str, int] = OrderedDict()  # text -> tokens, the last 512 texts
@@ -40,7 +48,7 @@ class ChatLLM:
         """An ``openai`` error as a message that says what happened at which endpoint, and the fix."""
         import openai
 
-        where, status = self.base_url, getattr(exc, "status_code", None)
+        where, status = mask_url(self.base_url), getattr(exc, "status_code", None)
         # Most specific first: the timeout is a connection error, 401/404 are status errors.
         cases: list[tuple[type[Exception], str, str]] = [
             (
@@ -176,12 +184,13 @@ def build_local(settings: Settings) -> ChatLLM:
 def build_openai(settings: Settings) -> ChatLLM:
     """Any OpenAI-compatible endpoint: OpenAI, vLLM, Ollama, a llama.cpp server."""
     cfg = settings.llm
-    if not cfg.base_url and not secret(cfg.api_key_env):
+    if not cfg.base_url:  # nothing defaults to a remote endpoint: the user names it
         raise ConfigError(
-            "llm.provider is 'openai' but neither llm.base_url nor an API key is set.",
-            fix=f"Set llm.base_url (vLLM/Ollama/llama.cpp) or export {cfg.api_key_env} for OpenAI.",
+            "llm.provider is 'openai' but llm.base_url is not set.",
+            fix="Set llm.base_url to the endpoint: https://api.openai.com/v1 for OpenAI (with the key in "
+            f"${cfg.api_key_env}), http://127.0.0.1:8000/v1 for vLLM, http://127.0.0.1:11434/v1 for Ollama.",
         )
-    return ChatLLM(cfg, cfg.base_url or "https://api.openai.com/v1", cfg.model)
+    return ChatLLM(cfg, cfg.base_url, cfg.model)
 
 
 def build_llm(settings: Settings) -> ChatLLM:

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from rag_app.errors import StoreError
+from rag_app.folders import private_folder
 from rag_app.process import ProcessRecord, alive
 
 
@@ -86,7 +87,7 @@ class LiteFolder:
                 self.client = MilvusClient(uri=str(owner["uri"]))
                 self.shared_from = owner
                 return
-            db.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(db.parent)
             self.client = MilvusClient(str(db))
         except Exception as exc:
             raise self._open_error(exc) from exc

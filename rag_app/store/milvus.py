@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rag_app.config import secret
+from rag_app.endpoints import endpoint_key, mask_url
 from rag_app.errors import CollectionNotFound, StoreError
 from rag_app.settings import Settings
 from rag_app.store.expr import quote
@@ -52,7 +53,7 @@ class MilvusStore:
                 self.client = MilvusClient(uri=uri, token=token or "")
             except Exception as exc:
                 raise StoreError(
-                    f"Cannot open Milvus at {uri}: {exc}",
+                    f"Cannot open Milvus at {mask_url(uri)}: {exc}",
                     fix="Check milvus.uri (and the token variable for a server); `rag doctor` checks it.",
                 ) from exc
         self._loaded: set[str] = set()
@@ -170,6 +171,14 @@ class MilvusStore:
             expr += f" and content_hash != {quote(except_hash)}"
         self.client.delete(name, filter=expr)
 
+    def holds(self, name: str, doc_id: str) -> bool:
+        """True when collection ``name`` has any chunk of document ``doc_id``."""
+        self._load(name)
+        found = self.client.query(
+            name, filter=f"doc_id == {quote(doc_id)}", output_fields=["doc_id"], limit=1
+        )
+        return bool(found)
+
     def upsert(self, name: str, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
             self.client.upsert(name, list(rows))
@@ -228,5 +237,17 @@ class MilvusStore:
 
 
 def open_store(settings: Settings, share: bool = False) -> MilvusStore:
-    """The store ``milvus.uri`` names, with the token from the variable ``milvus.token_env``."""
-    return MilvusStore(settings.milvus_uri, secret(settings.milvus.token_env), share=share)
+    """The store ``milvus.uri`` names, with the token from the variable ``milvus.token_env``
+    (never sent over plain http to another machine unless ``milvus.allow_http_token``)."""
+    m = settings.milvus
+    token = endpoint_key(
+        settings.milvus_uri,
+        secret(m.token_env),
+        env_name=m.token_env,
+        section="milvus",
+        url_key="uri",
+        env_key="token_env",
+        opt_in="allow_http_token",
+        allowed=m.allow_http_token,
+    )
+    return MilvusStore(settings.milvus_uri, token, share=share)

@@ -89,7 +89,9 @@ def build_chat_tab(service: RagService) -> None:
         yield [*base, _msg("assistant", "…")], "", history, gr.update()
         extra: list[ChatMessage] = []
         text = ""
-        for ev in service.chat(message, history):
+        # Only the last exchanges condense a follow-up: a long chat never runs into the message cap.
+        keep = 2 * service.settings.retrieval.history_turns
+        for ev in service.chat(message, history[-keep:] if keep else []):
             if ev.result is not None and ev.result.condensed_from is not None and not extra:
                 extra = [
                     _msg(

@@ -7,6 +7,7 @@ import numpy as np
 from rag_app.components.embedders.base import Embedder
 from rag_app.components.libraries import require
 from rag_app.config import secret
+from rag_app.endpoints import endpoint_key, mask_url
 from rag_app.errors import ConfigError, EndpointUnavailable
 from rag_app.settings import EmbedderSettings, Settings
 
@@ -19,12 +20,19 @@ class OpenAIEmbedder(Embedder):
     def __init__(self, cfg: EmbedderSettings) -> None:
         super().__init__(cfg)
         self.base_url = cfg.base_url
-        key = secret(cfg.api_key_env) or "not-needed"
+        key = endpoint_key(
+            cfg.base_url,
+            secret(cfg.api_key_env),
+            env_name=cfg.api_key_env,
+            section="embedder",
+            allowed=cfg.allow_http_key,
+        )
+        key = key or "not-needed"
         self.client = require("openai").OpenAI(
             base_url=cfg.base_url, api_key=key, timeout=60.0, max_retries=1
         )
         self.max_tokens = cfg.max_tokens
-        self.revision = cfg.base_url or "api.openai.com"
+        self.revision = mask_url(cfg.base_url) or ""
         self.dimension = cfg.dimension or len(self._encode(["dimension probe"])[0])
 
     def _encode(self, texts: list[str]) -> np.ndarray:
@@ -34,7 +42,7 @@ class OpenAIEmbedder(Embedder):
             resp = self.client.embeddings.create(model=self.cfg.model, input=texts)
         except (openai.APIConnectionError, openai.APITimeoutError) as exc:
             raise EndpointUnavailable(
-                f"Embeddings endpoint {self.base_url or 'api.openai.com'} is not reachable: {exc}",
+                f"Embeddings endpoint {mask_url(self.base_url)} is not reachable: {exc}",
                 fix="Start the embeddings server or fix embedder.base_url; `rag doctor` checks it.",
             ) from exc
         except openai.APIStatusError as exc:
@@ -50,9 +58,10 @@ class OpenAIEmbedder(Embedder):
 
 
 def build(settings: Settings) -> Embedder:
-    if not settings.embedder.base_url and not secret(settings.embedder.api_key_env):
+    if not settings.embedder.base_url:  # nothing defaults to a remote endpoint: the user names it
         raise ConfigError(
-            "embedder.provider is 'openai' but neither embedder.base_url nor an API key is set.",
-            fix=f"Set embedder.base_url to your server's /v1 URL, or export {settings.embedder.api_key_env}.",
+            "embedder.provider is 'openai' but embedder.base_url is not set.",
+            fix="Set embedder.base_url to your server's /v1 URL (OpenAI: https://api.openai.com/v1, "
+            f"with the key in ${settings.embedder.api_key_env}).",
         )
     return OpenAIEmbedder(settings.embedder)

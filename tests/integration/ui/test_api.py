@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import norm
-from tests.integration.ui.conftest import EVIDENCE_REPLY, PASSWORD, USER, ScriptedUI, UIServer
+from tests.integration.servers import EVIDENCE_REPLY, PASSWORD, USER, ScriptedUI, UIServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -162,7 +162,7 @@ def test_ingest_documents_and_delete_over_http(ui_server: UIServer) -> None:
         assert doc["chunks"] >= 1 and doc["complete"]
         assert {"r-faq-2pages.pdf", "sqlite-whentouse-short.html", "notes.md"} <= {d["name"] for d in docs}
 
-        r = http.delete(f"/v1/documents/{doc['doc_id']}")
+        r = http.delete(f"/v1/documents/{doc['doc_id']}", params={"remove_file": "true"})
         assert r.status_code == 200 and r.json()["deleted"]["file_removed"] is True
         assert not (ui_server.upload_dir / "lighthouse.md").exists()
         assert "lighthouse.md" not in {d["name"] for d in http.get("/v1/documents").json()["documents"]}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import FIXTURES
-from tests.integration.ui.conftest import (
+from tests.integration.servers import (
     ARTIFACTS,
     EVIDENCE_REPLY,
     IMAGE_REPLY,
@@ -145,7 +146,12 @@ def test_chat_upload_delete_in_the_browser(page: Any, ui_server: UIServer, tmp_p
     broken = tmp_path / "broken.pdf"  # a truncated PDF: reported in the list, the other file goes in
     pdf = (FIXTURES / "r-faq-2pages.pdf").read_bytes()
     broken.write_bytes(pdf[: len(pdf) // 3])
-    page.locator("#upload input[type=file]").set_input_files([str(upload), str(broken)])
+    # two names that differ only in characters a file name should not have: both must survive
+    colon, question = tmp_path / "tide:table.md", tmp_path / "tide?table.md"
+    colon.write_text("# Tide table\n\nHigh water at Kettle Bay is at 06:10.\n")
+    question.write_text("# Tide table\n\nHigh water at Gull Point is at 07:40.\n")
+    files = [str(upload), str(broken), str(colon), str(question)]
+    page.locator("#upload input[type=file]").set_input_files(files)
     page.wait_for_function(
         "document.querySelector('#ingest-progress')?.innerText.includes('Done')", timeout=120_000
     )
@@ -153,9 +159,17 @@ def test_chat_upload_delete_in_the_browser(page: Any, ui_server: UIServer, tmp_p
     docs.get_by_text(UPLOAD_NAME).first.wait_for()
     results = page.locator("#upload-results").inner_text()
     assert "added" in results and re.search(r"broken\.pdf\s+failed: .*PDF", results), results
-    assert "1 added" in page.locator("#ingest-progress").inner_text()
+    assert "3 added" in page.locator("#ingest-progress").inner_text()
+    assert results.count("stored as tide_table-") == 2, results  # the renaming is said, not silent
     assert "broken.pdf" not in docs.inner_text()
     assert (ui_server.upload_dir / UPLOAD_NAME).is_file()
+    tides = sorted(ui_server.upload_dir.glob("tide_table-*.md"))
+    assert {p.read_text() for p in tides} == {colon.read_text(), question.read_text()}
+    # Gradio staged the files under the data dir (0700), and each staged copy is gone once stored
+    staging = ui_server.settings.data_dir / "tmp" / "gradio"
+    assert stat.S_IMODE(staging.stat().st_mode) == 0o700
+    uploaded = {UPLOAD_NAME, "broken.pdf", "tidetable.md", "tide:table.md", "tide?table.md"}
+    assert [p for p in staging.rglob("*") if p.is_file() and p.name in uploaded] == []
     shot(page, "05-uploaded")
 
     # 4. ... and answerable, asked as a follow-up: the standalone query is shown above the answer
@@ -167,17 +181,28 @@ def test_chat_upload_delete_in_the_browser(page: Any, ui_server: UIServer, tmp_p
     page.locator("#new-chat").click()  # new chat: the conversation is gone
     page.wait_for_function("document.querySelectorAll('#chatbot .rag-sources').length == 0")
 
-    # 5. delete it
+    # 5. delete it: asked first; cancel keeps it; confirmed, the index entry goes and the file stays
     page.get_by_role("tab", name="Documents").click()
     page.locator("#doc-pick input").click()
     page.get_by_role("option", name=re.compile(re.escape(UPLOAD_NAME))).click()
     page.locator("#delete").click()
+    question = page.locator("#delete-question")
+    question.get_by_text("from the index").wait_for()
+    assert UPLOAD_NAME in question.inner_text() and "stays" in question.inner_text()
+    assert not page.locator("#delete-file input").is_checked()
+    shot(page, "07-delete-confirm")
+    page.locator("#delete-cancel").click()
+    page.wait_for_function("document.querySelector('#delete-msg')?.innerText.includes('Nothing deleted')")
+    assert UPLOAD_NAME in docs.inner_text()
+    page.locator("#delete").click()
+    page.locator("#delete-confirm-yes").click()
     page.wait_for_function(
         "document.querySelector('#delete-msg')?.innerText.includes('Deleted')", timeout=60_000
     )
-    assert UPLOAD_NAME not in docs.inner_text()
-    assert not (ui_server.upload_dir / UPLOAD_NAME).exists()
-    shot(page, "07-deleted")
+    assert "its file is kept" in page.locator("#delete-msg").inner_text()
+    page.wait_for_function(f"!document.querySelector('#documents').innerText.includes({UPLOAD_NAME!r})")
+    assert (ui_server.upload_dir / UPLOAD_NAME).is_file()  # the upload may be the only copy
+    shot(page, "08-deleted")
 
     # 6. retrieval-only search with scores
     page.get_by_role("tab", name="Search").click()
@@ -186,20 +211,20 @@ def test_chat_upload_delete_in_the_browser(page: Any, ui_server: UIServer, tmp_p
     page.wait_for_selector("#s-results details.rag-source")
     results = page.locator("#s-results").inner_text()
     assert "sqlite-whentouse-short.html" in results and "score" in results
-    shot(page, "08-search")
+    shot(page, "09-search")
 
     # 7. status: collection, components with the reranker fix, masked config
     page.get_by_role("tab", name="Status").click()
     comps = page.locator("#components")
     comps.get_by_role("cell", name="Reranker", exact=True).wait_for()
     assert "unavailable" in comps.inner_text()
-    shot(page, "09-status")
+    shot(page, "10-status")
     page.locator("#doctor").click()  # the same checks as `rag doctor`, with their fixes
     page.locator("#checks").get_by_text("embedder", exact=True).wait_for(timeout=120_000)
     checks = page.locator("#checks").inner_text()
     assert "reranker" in checks and "llm" in checks.lower()
     page.locator("#checks").scroll_into_view_if_needed()
-    shot(page, "10-doctor")
+    shot(page, "11-doctor")
 
 
 def test_evidence_refusal_and_no_remote_images_in_the_browser(
@@ -225,7 +250,7 @@ def test_evidence_refusal_and_no_remote_images_in_the_browser(
     assert "New features are typically introduced in r-devel" in " ".join(mark.inner_text().split())
     highlight = mark.evaluate("m => getComputedStyle(m).backgroundColor")
     assert highlight not in ("rgba(0, 0, 0, 0)", "transparent")
-    shot(page, "11-evidence")
+    shot(page, "12-evidence")
 
     # 2. a question the documents cannot answer (a new chat: a follow-up would be condensed first)
     new_chat(page)
@@ -233,7 +258,7 @@ def test_evidence_refusal_and_no_remote_images_in_the_browser(
     refused = page.locator(".rag-refused").last
     assert "could not find this in your documents" in refused.inner_text()
     assert "Closest passages" in page.locator(".rag-sources").last.inner_text()
-    shot(page, "12-refused")
+    shot(page, "13-refused")
 
     # 3. an answer that carries Markdown and HTML images: shown as text, never fetched
     new_chat(page)

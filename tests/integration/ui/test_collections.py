@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.conftest import FIXTURES, ingest_paths
-from tests.integration.ui.conftest import PASSWORD, USER, UIServer
+from tests.integration.servers import PASSWORD, USER, UIServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 

@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.integration.ui.conftest import UIServer
+from tests.integration.servers import UIServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -24,7 +24,7 @@ def _dead_url() -> str:
 def test_llm_down_is_a_readable_message(ui_server: UIServer) -> None:
     from rag_app.pipeline import build_pipeline
     from ui.api import add_api
-    from ui.auth import Credentials
+    from ui.auth import ApiAccess, Credentials
     from ui.service import RagService
 
     s = ui_server.settings.model_copy(deep=True)
@@ -43,8 +43,8 @@ def test_llm_down_is_a_readable_message(ui_server: UIServer) -> None:
     assert fix
 
     app = FastAPI()
-    add_api(app, service, Credentials())
-    with TestClient(app) as client:
+    add_api(app, service, ApiAccess(Credentials(), token="t"))
+    with TestClient(app, headers={"Authorization": "Bearer t"}) as client:
         r = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "Hello?"}]})
         body: dict[str, Any] = r.json()
         assert r.status_code == 503, body

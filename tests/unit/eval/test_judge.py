@@ -102,3 +102,37 @@ def test_extract_json_from_chatty_reply() -> None:
     # Pure JSON whose strings quote a fenced code block (a real Qwen reply) stays whole.
     reply = '{"statements": ["Use ```sql\\nCREATE TABLE t(a INTEGER PRIMARY KEY);\\n``` to create it."]}'
     assert extract_json(reply) == reply
+
+
+def test_judge_never_defaults_to_a_remote_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The reported case: a local answering LLM, another judge model, OPENAI_API_KEY exported.
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-exported-for-something-else")
+    s = load_settings(None, env={}, overrides={"judge": {"provider": "openai", "model": "gpt-4o-mini"}})
+    with pytest.raises(ConfigError, match=r"no judge endpoint is set") as err:
+        open_judge(s)
+    assert err.value.fix and "judge.base_url" in err.value.fix
+    follows = load_settings(
+        None,
+        env={},
+        overrides={"llm": {"provider": "openai", "base_url": "https://llm.example/v1", "model": "m"}},
+    )
+    other = follows.model_copy(update={"judge": follows.judge.model_copy(update={"model": "big"})})
+    with pytest.raises(ConfigError, match=r"judge\.base_url"):
+        judge_llm_settings(other)
+
+
+def test_judge_key_stays_off_plain_http_and_out_of_reprs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-judge-secret")
+    s = load_settings(
+        None,
+        env={},
+        overrides={"judge": {"provider": "openai", "model": "j", "base_url": "http://10.255.255.1/v1"}},
+    )
+    with pytest.raises(ConfigError, match=r"Refusing to send the key in \$OPENAI_API_KEY") as err:
+        open_judge(s)
+    assert err.value.fix and "judge.allow_http_key: true" in err.value.fix
+    # following the answering LLM's endpoint, the judge follows its opt-in too
+    llm = {"provider": "openai", "model": "m", "base_url": "http://10.255.255.1/v1", "allow_http_key": True}
+    assert judge_llm_settings(load_settings(None, env={}, overrides={"llm": llm})).allow_http_key is True
+    endpoint = JudgeEndpoint("https://judge.example/v1", "j", "sk-judge-secret", s.judge)
+    assert "sk-judge-secret" not in repr(endpoint) and "judge.example" in repr(endpoint)

@@ -261,6 +261,23 @@ def test_masked_dump_covers_custom_key_env(in_empty_dir: Path) -> None:
     assert dump["secrets (from environment)"]["OPENAI_API_KEY"] == "(not set)"
 
 
+def test_masked_dump_hides_credentials_inside_urls(in_empty_dir: Path) -> None:
+    env = {
+        "RAG_LLM__BASE_URL": "https://bob:llm-pass@llm.example/v1",
+        "RAG_EMBEDDER__BASE_URL": "http://emb.example/v1?api_key=emb-key",
+        "RAG_JUDGE__BASE_URL": "https://judge-token@judge.example/v1",
+        "RAG_MILVUS__URI": "https://root:Milvus-pass@db.example:19530?token=db-token",
+        "RAG_UI_API_TOKEN": "ui-token-value",
+    }
+    dump = masked_dump(load_settings(env=env), env)
+    text = json.dumps(dump)
+    for secret_value in ("llm-pass", "emb-key", "judge-token", "Milvus-pass", "db-token", "ui-token-value"):
+        assert secret_value not in text, secret_value
+    assert dump["llm"]["base_url"] == "https://bob:****@llm.example/v1"
+    assert dump["milvus"]["uri"] == "https://root:****@db.example:19530?token=****"
+    assert dump["secrets (from environment)"]["RAG_UI_API_TOKEN"] == "**** (set)"
+
+
 def test_empty_section_is_allowed(tmp_path: Path, in_empty_dir: Path) -> None:
     cfg = write(tmp_path / "c.yaml", "llm:\nretrieval:\n  top_k: 4\n")
     s = load_settings(path=cfg, env={})

@@ -86,3 +86,22 @@ def test_documents_newest_first_with_pages_chunks_and_completeness(
     library.delete("pdf")
     assert [d["doc_id"] for d in library.documents()] == ["md", "partial"]
     assert pdf.read_text() == "kept"  # the file itself is left alone
+
+
+def test_held_elsewhere_names_other_collections_that_index_the_document(
+    parts: tuple[MilvusStore, Collection],
+) -> None:
+    store, coll = parts
+    coll.open(create=True)
+    settings = load_settings(None, env={}, overrides={"reranker": {"provider": "none"}})
+    other = Collection(MilvusSettings(collection="other"), HashEmbedder(settings.embedder), store)
+    other.open(create=True)
+    store.upsert("lib", chunk_rows("shared", "/up/a.md", [-1], n_chunks=1, ingested_at=1))
+    store.upsert("other", chunk_rows("shared", "/up/a.md", [-1], n_chunks=1, ingested_at=1))
+    store.upsert("lib", chunk_rows("solo", "/up/b.md", [-1], n_chunks=1, ingested_at=1))
+    store.client.create_collection("foreign", dimension=4)  # not built by rag: no documents to look at
+    library = Library(store, coll)
+    assert library.held_elsewhere("shared") == ["other"]
+    assert library.held_elsewhere("solo") == []
+    store.delete_document("other", "shared")
+    assert library.held_elsewhere("shared") == []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import stat
+from pathlib import Path
 
 import pytest
 
@@ -31,3 +33,20 @@ def test_offline_unless_downloads_are_allowed(
     runtime.offline(s)
     assert os.environ.get("HF_HUB_OFFLINE") == expected
     assert os.environ.get("TRANSFORMERS_OFFLINE") == expected
+
+
+def test_upload_staging_is_private_under_the_data_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("GRADIO_TEMP_DIR", raising=False)
+    s = Settings()
+    s.paths.data_dir = tmp_path / "data"
+    folder = runtime.upload_staging(s)
+    assert folder == tmp_path / "data" / "tmp" / "gradio" and os.environ["GRADIO_TEMP_DIR"] == str(folder)
+    for p in (folder, folder.parent, s.data_dir):
+        assert stat.S_IMODE(p.stat().st_mode) == 0o700, p
+    folder.chmod(0o755)
+    runtime.upload_staging(s)  # a staging folder the app owns is made private again
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "mine"))  # an explicit choice wins
+    assert runtime.upload_staging(s) == tmp_path / "mine"

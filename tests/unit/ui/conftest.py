@@ -70,6 +70,7 @@ class FakePipeline:
         self.fail: dict[str, BaseException] = {}  # method name -> exception it raises
         self.answered: list[tuple[str, list[dict[str, str]] | None]] = []
         self.refuse = False  # answer as the pipeline does when nothing relevant is found
+        self.elsewhere: dict[str, list[str]] = {}  # doc_id -> other collections indexing it
         self.closed = False
 
     def _raise(self, name: str) -> None:
@@ -145,6 +146,9 @@ class FakePipeline:
         self._raise("delete_document")
         self.docs = [d for d in self.docs if d["doc_id"] != doc_id]
 
+    def held_elsewhere(self, doc_id: str) -> list[str]:
+        return list(self.elsewhere.get(doc_id, []))
+
     def warm_up(self) -> None:
         self._raise("warm_up")
 
@@ -195,8 +199,10 @@ def write_settings(folder: Path, **sections: dict[str, Any]) -> Settings:
 
 
 @pytest.fixture(autouse=True)
-def _no_analytics(monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_analytics(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")  # Blocks() would report its creation
+    # Gradio's upload staging folder, per test (ui.server.build_server keeps one already set).
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio-staging"))
 
 
 @pytest.fixture

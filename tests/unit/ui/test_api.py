@@ -12,16 +12,18 @@ from fastapi.testclient import TestClient
 from rag_app.errors import EndpointUnavailable, StoreError
 from tests.unit.ui.conftest import ANSWER, FakeIndexer, FakePipeline
 from ui.api import add_api
-from ui.auth import Credentials
-from ui.service import RagService
+from ui.auth import ApiAccess, Credentials
+from ui.service import MAX_MESSAGES, MAX_TOP_K, RagService
 from ui.uploads import upload_dir
+
+TOKEN = "launch-token"
 
 
 @pytest.fixture
 def client(service: RagService) -> Iterator[TestClient]:
     app = FastAPI()
-    add_api(app, service, Credentials())
-    with TestClient(app) as c:
+    add_api(app, service, ApiAccess(Credentials(), token=TOKEN))
+    with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
         yield c
 
 
@@ -77,7 +79,7 @@ def test_chat_completion_stream(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (b"not json", "The request body is not JSON."),
+        (b"not json", "The request body is not valid JSON."),
         (b'{"messages": []}', "`messages` must be a non-empty list."),
         (b'{"messages": ["hi"]}', "`messages` must be a non-empty list."),
         (b'{"messages": [{"role": "system", "content": "x"}]}', "No user message to answer."),
@@ -91,6 +93,44 @@ def test_bad_chat_requests_are_400(client: TestClient, body: bytes, message: str
         "fix": None,
         "code": 400,
     }
+
+
+def test_json_routes_need_the_json_content_type(client: TestClient, indexer: FakeIndexer) -> None:
+    body = b'{"messages": [{"role": "user", "content": "Q"}]}'
+    for ctype in ("text/plain", "application/x-www-form-urlencoded", None):
+        headers = {"content-type": ctype} if ctype else {}
+        r = client.post("/v1/chat/completions", content=body, headers=headers)
+        assert r.status_code == 415 and "application/json" in _error(r)["message"], ctype
+        r = client.post("/v1/ingest", content=b'{"paths": ["a.md"]}', headers=headers)
+        assert r.status_code == 415, ctype
+    assert indexer.calls == []
+    ok = client.post(
+        "/v1/chat/completions", content=body, headers={"content-type": "application/json; charset=utf-8"}
+    )
+    assert ok.status_code == 200
+
+
+def test_top_k_and_messages_are_capped(client: TestClient, pipe: FakePipeline) -> None:
+    user = {"role": "user", "content": "Q"}
+    for top_k in (0, MAX_TOP_K + 1, 10**9, "5", True):
+        r = client.post("/v1/chat/completions", json={"top_k": top_k, "messages": [user]})
+        assert r.status_code == 400 and "top_k" in _error(r)["message"], top_k
+    r = client.post("/v1/chat/completions", json={"messages": [user] * (MAX_MESSAGES + 1)})
+    assert r.status_code == 400 and f"at most {MAX_MESSAGES}" in _error(r)["message"] and _error(r)["fix"]
+    assert pipe.answered == []  # nothing reached the pipeline
+    r = client.post("/v1/chat/completions", json={"top_k": MAX_TOP_K, "messages": [user] * MAX_MESSAGES})
+    assert r.status_code == 200
+
+
+def test_without_a_login_the_api_needs_the_token(service: RagService) -> None:
+    app = FastAPI()
+    add_api(app, service, ApiAccess(Credentials(), token=TOKEN))
+    with TestClient(app) as c:
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}):
+            r = c.get("/v1/documents", headers=headers)
+            assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer", headers
+            assert "API token" in r.json()["detail"]
+        assert c.get("/v1/documents", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
 
 
 def test_llm_down_is_a_503_with_the_fix(client: TestClient, pipe: FakePipeline) -> None:
@@ -122,7 +162,10 @@ def test_an_error_mid_stream_ends_the_stream_with_it(client: TestClient, pipe: F
 def test_documents_and_delete(client: TestClient, pipe: FakePipeline) -> None:
     body = client.get("/v1/documents").json()
     assert body["collection"] == "docs_fake" and [d["doc_id"] for d in body["documents"]] == ["d1", "d2"]
-    assert client.delete("/v1/documents/d1").json()["deleted"]["name"] == "a.md"
+    r = client.delete("/v1/documents/d1", params={"remove_file": "true"})
+    assert r.status_code == 400 and "was not uploaded here" in _error(r)["message"]  # nothing deleted
+    deleted = client.delete("/v1/documents/d1").json()["deleted"]
+    assert deleted["name"] == "a.md" and deleted["file_removed"] is False
     r = client.delete("/v1/documents/d1")
     assert r.status_code == 404 and _error(r)["message"] == "No document with id d1."
     pipe.fail["documents"] = StoreError("Index locked.", fix="Stop the other process.")
@@ -145,6 +188,7 @@ def test_ingest_multipart(client: TestClient, service: RagService, indexer: Fake
     body = r.json()
     stored = upload_dir(service.settings) / "notes.md"
     assert r.status_code == 200 and body["stored"] == [str(stored)] and stored.read_bytes() == b"# Notes\n"
+    assert body["uploads"] == [{"name": "notes.md", "path": str(stored), "note": ""}]
     assert body["rejected"][0]["path"] == "tool.exe" and "not allowed" in body["rejected"][0]["error"]
     assert body["report"]["added"] == 1 and indexer.calls == [([stored], False)]
 
@@ -173,7 +217,7 @@ def test_ingest_paths(client: TestClient, service: RagService, indexer: FakeInde
 
 def test_login_protects_every_route(service: RagService) -> None:
     app = FastAPI()
-    add_api(app, service, Credentials({"alice": "pw"}))
+    add_api(app, service, ApiAccess(Credentials({"alice": "pw"})))
     with TestClient(app) as client:
         r = client.get("/v1/documents")
         assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Basic")

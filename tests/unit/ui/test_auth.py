@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rag_app.errors import ConfigError
-from ui.auth import Credentials, load_credentials
+from ui.auth import ApiAccess, Credentials, load_credentials
 
 
 def test_credentials(tmp_path: Path) -> None:
@@ -45,3 +45,30 @@ def test_unknown_scheme_is_refused() -> None:
     creds = Credentials({"alice": "pw"})
     assert not creds.check_header("Digest pw") and not creds.check_header("pw")
     assert not creds.check_header("Basic " + base64.b64encode(b"no-colon").decode())
+
+
+def test_api_access_is_the_login_or_the_launch_token() -> None:
+    login = ApiAccess.for_launch(Credentials({"alice": "pw"}), token="ignored-with-a-login")
+    assert (
+        login.token is None
+        and login.check_header("Bearer pw")
+        and not login.check_header("Bearer ignored-with-a-login")
+    )
+    open_ = ApiAccess.for_launch(Credentials())
+    assert open_.token and len(open_.token) >= 32 and ApiAccess.for_launch(Credentials()).token != open_.token
+    assert open_.check_header(f"Bearer {open_.token}") and open_.check_header(f"bearer  {open_.token} ")
+    assert (
+        not open_.check_header(None)
+        and not open_.check_header("Bearer ")
+        and not open_.check_header(open_.token)
+    )
+    assert "API token" in open_.challenge and "Basic" in login.challenge
+    with pytest.raises(ValueError):
+        ApiAccess(Credentials())  # never an API open to anyone
+
+
+def test_reprs_never_show_secrets() -> None:
+    creds = Credentials({"alice": "hunter2-password"})
+    access = ApiAccess.for_launch(Credentials(), token="tok-1234567890")
+    assert "hunter2" not in repr(creds) and "alice" in repr(creds)
+    assert "tok-1234567890" not in repr(access) and "tok-1234567890" not in str(access)

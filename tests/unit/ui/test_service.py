@@ -7,10 +7,25 @@ from pathlib import Path
 
 import pytest
 
-from rag_app.errors import EndpointUnavailable, RagError, StoreError
+from rag_app.errors import (
+    EndpointUnavailable,
+    FileInUse,
+    RagError,
+    RequestRejected,
+    StoreError,
+    UploadRejected,
+)
 from rag_app.settings import Settings
 from tests.unit.ui.conftest import ANSWER, FakeIndexer, FakePipeline
-from ui.service import RagService, clean_history, error_text, flatten_content, http_status
+from ui.service import (
+    MAX_MESSAGES,
+    MAX_TOP_K,
+    RagService,
+    clean_history,
+    error_text,
+    flatten_content,
+    http_status,
+)
 from ui.uploads import upload_dir
 
 
@@ -31,6 +46,18 @@ def test_error_text_words_rag_errors_and_logs_the_unexpected(caplog: pytest.LogC
 def test_http_status() -> None:
     assert http_status(EndpointUnavailable("LLM down")) == 503
     assert http_status(StoreError("locked")) == 500 and http_status(KeyError("x")) == 500
+    assert http_status(FileInUse("indexed elsewhere")) == 409
+    assert http_status(RequestRejected("too many")) == 400 and http_status(UploadRejected("empty")) == 400
+
+
+def test_limits_refuse_before_the_pipeline_runs(service: RagService, pipe: FakePipeline) -> None:
+    (only,) = service.chat("Q?", [{"role": "user", "content": "x"}] * (MAX_MESSAGES + 1))
+    assert only.done and only.status == 400 and only.error and f"at most {MAX_MESSAGES}" in only.error[0]
+    (only,) = service.chat("Q?", top_k=MAX_TOP_K + 1)
+    assert only.status == 400 and only.error and "top_k" in only.error[0]
+    with pytest.raises(RequestRejected, match="top_k"):
+        service.search("q", top_k=0, mode=None)
+    assert pipe.answered == [] and service.search("q", top_k=MAX_TOP_K, mode=None).passages
 
 
 def test_history_from_gradio_and_openai_shapes() -> None:
@@ -84,18 +111,27 @@ def test_ingest_reports_progress_then_the_report(service: RagService, indexer: F
     assert last.report is None and last.error == ("Index locked.", "Stop the other process.")
 
 
-def test_delete_removes_the_document_and_its_upload(
+def test_delete_removes_the_index_entry_and_the_file_only_when_asked(
     service: RagService, pipe: FakePipeline, settings: Settings
 ) -> None:
     upload = upload_dir(settings) / "c.md"
     upload.write_text("# c\n")
     pipe.docs.append({"doc_id": "d3", "source": str(upload), "name": "c.md", "chunks": 1})
     assert service.delete("nope") is None
-    doc = service.delete("d3")
-    assert doc is not None and doc["file_removed"] is True and not upload.exists()
+    doc = service.delete("d3")  # the default: the index entry; the file may be the only copy
+    assert doc is not None and doc["file_removed"] is False and upload.exists()
     assert [d["doc_id"] for d in pipe.docs] == ["d1", "d2"]
-    doc = service.delete("d1")  # ingested from elsewhere: the file is not the app's to delete
-    assert doc is not None and doc["file_removed"] is False
+    pipe.docs.append({"doc_id": "d3", "source": str(upload), "name": "c.md", "chunks": 1})
+    pipe.elsewhere["d3"] = ["rag_other"]
+    with pytest.raises(FileInUse, match="still indexed by rag_other"):
+        service.delete("d3", remove_file=True)
+    assert upload.exists() and "d3" in [d["doc_id"] for d in pipe.docs]  # nothing changed
+    with pytest.raises(RequestRejected, match="not uploaded here"):
+        service.delete("d1", remove_file=True)  # ingested from elsewhere: not the app's to delete
+    assert "d1" in [d["doc_id"] for d in pipe.docs]
+    pipe.elsewhere.clear()
+    doc = service.delete("d3", remove_file=True)
+    assert doc is not None and doc["file_removed"] is True and not upload.exists()
 
 
 def test_collections_and_switching(service: RagService, pipe: FakePipeline) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from ui.uploads import (
     safe_name,
     store_file,
     store_stream,
+    stored_name,
     upload_dir,
 )
 
@@ -53,9 +56,11 @@ def test_store_checks_type_size_and_stays_in_the_upload_dir(settings: Settings, 
     s = store_stream(io.BytesIO(b"# hi\n"), "../../outside.md", settings)
     assert s.path == folder / "outside.md" and s.path.read_bytes() == b"# hi\n"
     assert not (tmp_path / "outside.md").exists()
-    # same name again replaces the earlier upload (a new version), atomically
-    store_stream(io.BytesIO(b"# v2\n"), "outside.md", settings)
-    assert s.path.read_bytes() == b"# v2\n"
+    # same name again replaces the earlier upload (a new version), atomically, and says so
+    again = store_stream(io.BytesIO(b"# v2\n"), "outside.md", settings)
+    assert (
+        s.path.read_bytes() == b"# v2\n" and again.replaced and "replaced the earlier upload" in again.note()
+    )
     with pytest.raises(UploadRejected, match="not allowed"):
         store_stream(io.BytesIO(b"MZ"), "tool.exe", settings)
     with pytest.raises(UploadRejected, match="limit"):
@@ -63,6 +68,33 @@ def test_store_checks_type_size_and_stays_in_the_upload_dir(settings: Settings, 
     with pytest.raises(UploadRejected, match="empty"):
         store_stream(io.BytesIO(b""), "empty.txt", settings)
     assert sorted(p.name for p in folder.iterdir()) == ["outside.md"]  # no temp files left
+
+
+def test_names_that_clean_up_alike_never_share_a_file(settings: Settings) -> None:
+    first = store_stream(io.BytesIO(b"first"), "a:b.md", settings)
+    second = store_stream(io.BytesIO(b"second"), "a?b.md", settings)
+    assert first.path != second.path and first.path.parent == second.path.parent
+    assert first.path.read_bytes() == b"first" and second.path.read_bytes() == b"second"
+    assert first.path.name.startswith("a_b-") and first.path.suffix == ".md" and first.renamed
+    assert f"stored as {first.path.name}" in first.note() and not first.replaced
+    assert stored_name("a:b.md") == first.path.name  # the same name again is the same file
+    assert stored_name("notes.md") == "notes.md" and stored_name("../x/notes.md") == "notes.md"
+    assert len(stored_name("é" * 300 + "?.pdf")) <= 150
+
+
+def test_the_same_content_again_changes_nothing(settings: Settings) -> None:
+    first = store_stream(io.BytesIO(b"# same\n"), "same.md", settings)
+    os.utime(first.path, (1_000_000, 1_000_000))
+    again = store_stream(io.BytesIO(b"# same\n"), "same.md", settings)
+    assert again.unchanged and not again.replaced and again.path == first.path
+    assert first.path.stat().st_mtime == 1_000_000  # untouched: ingest sees it as unchanged
+    assert sorted(p.name for p in upload_dir(settings).iterdir()) == ["same.md"]  # no temp file left
+
+
+def test_upload_folder_is_private(settings: Settings) -> None:
+    folder = upload_dir(settings)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(settings.data_dir.stat().st_mode) == 0o700
 
 
 def test_store_file_keeps_the_users_name_and_checks_size_first(settings: Settings, tmp_path: Path) -> None:

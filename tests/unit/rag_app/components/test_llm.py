@@ -143,3 +143,42 @@ def test_ping_lists_models(serve: Callable[..., str]) -> None:
         200, {"object": "list", "data": [{"id": "m1", "object": "model", "created": 0, "owned_by": "x"}]}
     )
     assert llm(url).ping() == ["m1"]
+
+
+def test_no_base_url_never_means_openai(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag_app.components.llm import build_llm
+    from rag_app.config import load_settings
+    from rag_app.errors import ConfigError
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-exported-for-something-else")
+    s = load_settings(None, env={}, overrides={"llm": {"provider": "openai", "model": "gpt"}})
+    with pytest.raises(ConfigError, match=r"llm\.base_url is not set") as err:
+        build_llm(s)
+    assert err.value.fix and "https://api.openai.com/v1" in err.value.fix
+
+
+def test_the_key_is_refused_over_plain_http_to_another_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag_app.errors import ConfigError
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret-value")
+    with pytest.raises(
+        ConfigError, match=r"Refusing to send the key in \$OPENAI_API_KEY over plain http"
+    ) as err:
+        llm("http://user:pw@10.255.255.1:8000/v1")
+    assert "sk-secret-value" not in str(err.value) and "pw@" not in str(err.value)
+    assert err.value.fix and "llm.allow_http_key: true" in err.value.fix
+    # https, loopback, or the explicit opt-in: the key goes
+    assert llm("https://10.255.255.1:8000/v1").api_key == "sk-secret-value"
+    assert llm("http://127.0.0.1:9/v1").api_key == "sk-secret-value"
+    opted = ChatLLM(LLMSettings(provider="openai", allow_http_key=True), "http://10.255.255.1:8000/v1", "m")
+    assert opted.api_key == "sk-secret-value"
+    monkeypatch.delenv("OPENAI_API_KEY")
+    assert llm("http://10.255.255.1:8000/v1").api_key == "not-needed"  # no key: nothing to protect
+
+
+def test_errors_name_the_endpoint_without_its_credentials() -> None:
+    port = free_port()
+    with pytest.raises(EndpointUnavailable) as err:
+        llm(f"http://alice:hunter2@127.0.0.1:{port}/v1?token=abc").complete(MESSAGES)
+    assert "hunter2" not in err.value.message and "abc" not in err.value.message
+    assert f"http://alice:****@127.0.0.1:{port}/v1?token=****" in err.value.message

@@ -140,8 +140,27 @@ def test_an_unreachable_endpoint_is_endpoint_unavailable_with_a_fix() -> None:
     )
 
 
-def test_neither_base_url_nor_key_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(NO_KEY, raising=False)
-    with pytest.raises(ConfigError, match=r"neither embedder\.base_url nor an API key is set") as err:
+@pytest.mark.parametrize("key", [None, "sk-test"])
+def test_no_base_url_is_a_config_error_even_with_a_key(
+    monkeypatch: pytest.MonkeyPatch, key: str | None
+) -> None:
+    # Nothing defaults to a remote endpoint: a key alone never sends passages to api.openai.com.
+    if key:
+        monkeypatch.setenv(NO_KEY, key)
+    else:
+        monkeypatch.delenv(NO_KEY, raising=False)
+    with pytest.raises(ConfigError, match=r"embedder\.base_url is not set") as err:
         build_embedder(settings())
-    assert err.value.fix is not None and NO_KEY in err.value.fix
+    assert (
+        err.value.fix is not None and NO_KEY in err.value.fix and "https://api.openai.com/v1" in err.value.fix
+    )
+
+
+def test_the_key_never_goes_over_plain_http_to_another_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(NO_KEY, "sk-secret-value")
+    with pytest.raises(
+        ConfigError, match=r"Refusing to send the key in \$RAG_TEST_UNSET_EMBEDDINGS_KEY"
+    ) as err:
+        build_embedder(settings(base_url="http://10.255.255.1:8000/v1"))
+    assert err.value.fix and "https://" in err.value.fix and "embedder.allow_http_key: true" in err.value.fix
+    assert "sk-secret-value" not in str(err.value)

@@ -1,7 +1,10 @@
-"""One real UI server for all UI tests: Milvus Lite in tmp, MiniLM, the session Qwen llama.cpp server.
+"""Real UI servers for the UI and security tests.
 
-The server runs the same FastAPI app as ``rag ui`` (Gradio at ``/`` and ``/v1``) under uvicorn on a
-free loopback port, with a login, so every test also goes through authentication.
+``ui_server``: one session server for all of them (registered in ``tests/integration/conftest.py``):
+Milvus Lite in tmp, MiniLM, the session Qwen llama.cpp server. It runs the same FastAPI app as
+``rag ui`` (Gradio at ``/`` and ``/v1``, behind the guard) under uvicorn on a free loopback port,
+with a login, so every test also goes through authentication. ``serving(app)`` runs another app
+(another setting: no login, other limits) on its own free port for as long as a test needs it.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +26,7 @@ from tests.conftest import FIXTURES, REPO, ingest_paths, write_config
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["GRADIO_SSR_MODE"] = "False"
+os.environ.pop("GRADIO_TEMP_DIR", None)  # the server stages uploads under its own data dir
 
 USER = "alice"
 PASSWORD = "correct-horse-battery"
@@ -38,18 +43,38 @@ class UIServer:
     auth: tuple[str, str] = (USER, PASSWORD)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """Serve the ASGI ``app`` on a free loopback port (uvicorn in a thread); yields its URL."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, name=f"ui-server-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "UI server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
 
 
 @pytest.fixture(scope="session")
 def ui_server(
     tmp_path_factory: pytest.TempPathFactory, minilm_path: Path, llm_server: str
 ) -> Iterator[UIServer]:
-    import uvicorn
-
     from rag_app.config import load_settings
     from rag_app.pipeline import build_pipeline
     from ui.auth import Credentials
@@ -72,24 +97,11 @@ def ui_server(
     assert report.added == 3, report.as_dict()
 
     app = build_server(pipe, Credentials({USER: PASSWORD}))
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, name="ui-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "UI server did not start"
-        time.sleep(0.05)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
-        yield UIServer(
-            f"http://127.0.0.1:{port}", settings, pipe, app.state.rag_service, upload_dir(settings)
-        )
+        with serving(app) as url:
+            yield UIServer(url, settings, pipe, app.state.rag_service, upload_dir(settings))
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
         pipe.close()
 
 
@@ -112,8 +124,6 @@ class ScriptedUI:
 @pytest.fixture(scope="session")
 def scripted_ui(ui_server: UIServer) -> Iterator[ScriptedUI]:
     """A second server on the same index and embedder whose LLM is a scripted OpenAI-compatible endpoint."""
-    import uvicorn
-
     from rag_app.pipeline import build_pipeline
     from tests.integration.llm_endpoint import ScriptedEndpoint
     from ui.auth import Credentials
@@ -125,18 +135,9 @@ def scripted_ui(ui_server: UIServer) -> Iterator[ScriptedUI]:
     parts = ui_server.pipeline.components
     pipe = build_pipeline(settings, embedder=parts.embedder, store=parts.store)
     app = build_server(pipe, Credentials({USER: PASSWORD}))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="scripted-ui-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "scripted UI server did not start"
-        time.sleep(0.05)
     try:
-        yield ScriptedUI(f"http://127.0.0.1:{port}", endpoint)
+        with serving(app) as url:
+            yield ScriptedUI(url, endpoint)
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
         pipe.close()
         endpoint.stop()
