@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import pytest
@@ -96,6 +97,22 @@ def test_delete_removes_the_document_and_its_upload(
     assert [d["doc_id"] for d in pipe.docs] == ["d1", "d2"]
     doc = service.delete("d1")  # ingested from elsewhere: the file is not the app's to delete
     assert doc is not None and doc["file_removed"] is False
+
+
+def test_a_delete_does_not_wait_for_an_ingest_still_reading_files(
+    service: RagService, indexer: FakeIndexer
+) -> None:
+    indexer.gate = threading.Event()
+    ingest = threading.Thread(target=lambda: list(service.ingest([Path("/docs/slow.pdf")])), daemon=True)
+    ingest.start()
+    assert indexer.reading.wait(10)
+    delete = threading.Thread(target=service.delete, args=("d1",), daemon=True)
+    delete.start()
+    delete.join(10)  # with the old lock around the whole ingest it waited for the gate
+    finished_first = not delete.is_alive()
+    indexer.gate.set()
+    ingest.join(10)
+    assert finished_first and not ingest.is_alive()
 
 
 def test_collections_and_switching(service: RagService, pipe: FakePipeline) -> None:
