@@ -94,7 +94,7 @@ def open_judge(settings: Settings) -> JudgeEndpoint:
     key = secret(cfg.api_key_env) or "not-needed"
     if cfg.provider == "local":
         chat = build_llm(settings.model_copy(update={"llm": cfg}))
-        return JudgeEndpoint(chat.base_url, chat.model, key, settings.judge, chat)
+        return JudgeEndpoint(chat.base_url, chat.model, chat.api_key, settings.judge, chat)
     endpoint = JudgeEndpoint(cfg.base_url or "https://api.openai.com/v1", cfg.model, key, settings.judge)
     preflight(endpoint)
     return endpoint

@@ -21,16 +21,23 @@ class ChatLLM:
     """Streams or completes chat messages; endpoint failures become :class:`EndpointUnavailable`."""
 
     def __init__(
-        self, cfg: LLMSettings, base_url: str, model: str, server: LocalLLMServer | None = None
+        self,
+        cfg: LLMSettings,
+        base_url: str,
+        model: str,
+        server: LocalLLMServer | None = None,
+        api_key: str | None = None,
     ) -> None:
+        """``api_key``: the endpoint's key (the local server's per-run key); default: the variable
+        ``llm.api_key_env`` names."""
         from openai import OpenAI
 
         self.cfg = cfg
         self.base_url = base_url
         self.model = model
         self.server = server
-        key = secret(cfg.api_key_env) or "not-needed"
-        self.client = OpenAI(base_url=base_url, api_key=key, timeout=cfg.timeout, max_retries=0)
+        self.api_key = api_key or secret(cfg.api_key_env) or "not-needed"
+        self.client = OpenAI(base_url=base_url, api_key=self.api_key, timeout=cfg.timeout, max_retries=0)
         self._tokenize_url: str | None = None
         self._tokenize_missing = False  # the endpoint has no /tokenize: estimate
 
@@ -113,7 +120,8 @@ class ChatLLM:
 
             url = self._tokenize_url or self.base_url.rstrip("/").removesuffix("/v1") + "/tokenize"
             try:
-                r = httpx.post(url, json={"content": text}, timeout=10)
+                auth = {"Authorization": f"Bearer {self.api_key}"}
+                r = httpx.post(url, json={"content": text}, headers=auth, timeout=10)
                 if r.status_code == 200 and isinstance(r.json().get("tokens"), list):
                     self._tokenize_url = url
                     return len(r.json()["tokens"])
@@ -155,7 +163,7 @@ def build_local(settings: Settings) -> ChatLLM:
         startup_timeout=cfg.startup_timeout,
     )
     base = server.ensure()
-    return ChatLLM(cfg, f"{base}/v1", gguf.stem, server)
+    return ChatLLM(cfg, f"{base}/v1", gguf.stem, server, api_key=server.api_key)
 
 
 def build_openai(settings: Settings) -> ChatLLM:
