@@ -48,12 +48,13 @@ def load_pdf(path: Path, data: bytes) -> LoadedDocument:
                 f"{path}: the PDF declares {declared:,} pages; at most {MAX_PAGES:,} are read "
                 "(split it into smaller files)"
             )
+        if len(reader.pages) > MAX_PAGES:  # the real count, before any text is extracted
+            raise IngestError(
+                f"{path}: the PDF has {len(reader.pages):,} pages; at most {MAX_PAGES:,} are read "
+                "(split it into smaller files)"
+            )
         sections = []
         for number, page in enumerate(reader.pages, start=1):
-            if number > MAX_PAGES:
-                raise IngestError(
-                    f"{path}: the PDF has more than {MAX_PAGES:,} pages (split it into smaller files)"
-                )
             text = page.extract_text() or ""
             if text.strip():
                 sections.append(Section(text, page=number))
