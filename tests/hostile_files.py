@@ -77,16 +77,21 @@ def page_tree_bomb(levels: int = 14) -> bytes:
     return _pdf(objects)
 
 
-def slow_pdf(operators: int = 600_000) -> bytes:
-    """One page with ``operators`` text operations: a valid PDF that takes pypdf ~6 s per 100k."""
+def slow_pdf(pages: int = 3, operators: int = 300_000) -> bytes:
+    """A valid PDF whose pages each hold ``operators`` text operations: pypdf takes ~6 s per 100k on
+    an idle core (under its own limit of tokens per stream), so 3 pages take ~1 minute."""
     body = b"BT /F1 12 Tf 72 720 Td " + b"(slow) Tj 0 -1 Td " * operators + b"ET"
+    kids = " ".join(f"{5 + 2 * i} 0 R" for i in range(pages)).encode()
     objects = [
-        b"<< /Type /Catalog /Pages 4 0 R >>",
+        b"<< /Type /Catalog /Pages 3 0 R >>",
         _FONT,
-        _stream(body),
-        b"<< /Type /Pages /Kids [5 0 R] /Count 1 >>",
-        _PAGE % 4,
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
     ]
+    objects.append(b"")  # 4: unused, keeps the numbering simple
+    for i in range(pages):
+        page = _PAGE.replace(b"/Contents 3 0 R", b"/Contents %d 0 R" % (6 + 2 * i)) % 3
+        objects += [page, _stream(body)]
+    objects[3] = b"null"
     return _pdf(objects)
 
 

@@ -333,7 +333,7 @@ def test_a_file_over_the_time_limit_is_reported_and_the_rest_ingests(
 ) -> None:
     from tests.hostile_files import slow_pdf
 
-    (docs / "slow.pdf").write_bytes(slow_pdf(400_000))  # ~25 s of pypdf work, limit 1 s
+    (docs / "slow.pdf").write_bytes(slow_pdf(pages=1, operators=400_000))  # ~25 s of pypdf work, limit 1 s
     (docs / "zz-after.txt").write_text("Read after the slow file, by a fresh worker.\n")
     report = rig(ingest={"loader_timeout": 1}).ingest(docs)
     failed = {Path(f["path"]).name: f["error"] for f in report.failed}
