@@ -33,6 +33,15 @@ from rag_app.errors import StoreError
 from rag_app.process import ProcessRecord, alive, read_private, write_private
 
 _MAX_MESSAGE = 256 * 1024 * 1024  # as Milvus Lite's own server (and Milvus standalone)
+_OPTIONS = [
+    ("grpc.max_receive_message_length", _MAX_MESSAGE),
+    ("grpc.max_send_message_length", _MAX_MESSAGE),
+    # pymilvus pings an idle connection every 10 s; gRPC's default server policy answers that with
+    # GOAWAY "too_many_pings" (and an error in the log). Allow its pings.
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_recv_ping_interval_without_data_ms", 5000),
+    ("grpc.http2.max_ping_strikes", 0),
+]
 
 
 def owner_path(db: Path) -> Path:
@@ -98,10 +107,7 @@ class LiteServer:
             self._server = grpc.server(
                 ThreadPoolExecutor(max_workers=10, thread_name_prefix="milvus-lite"),
                 interceptors=[_require_token(self.token)],
-                options=[
-                    ("grpc.max_receive_message_length", _MAX_MESSAGE),
-                    ("grpc.max_send_message_length", _MAX_MESSAGE),
-                ],
+                options=_OPTIONS,
             )
             milvus_pb2_grpc.add_MilvusServiceServicer_to_server(MilvusServicer(self._db), self._server)
             port = self._server.add_insecure_port("127.0.0.1:0")

@@ -7,9 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from rag_app.cli import cli
 from rag_app.retrieval.filters import SearchFilters
-from tests.conftest import ingest_paths, run_rag
+from tests.conftest import ingest_paths
 from tests.hostile_files import TERMINAL_ATTACK
 from tests.security.conftest import pipe_for
 
@@ -56,11 +58,13 @@ def test_search_and_ask_print_no_terminal_control_sequences(
     ingest_paths(pipe, [docs])
     pipe.close()
 
-    search = run_rag("--config", str(cfg), "search", "quarterly budget review", "--no-rerank")
-    assert search.returncode == 0, search.stderr
-    assert "report.md" in search.stdout and "quarterly budget review" in search.stdout
-    assert "End of the note." in search.stdout and _terminal_safe(search.stdout), repr(search.stdout)
+    # The real commands, in this process (click's runner): what they print is what a terminal gets.
+    runner = CliRunner()
+    search = runner.invoke(cli, ["--config", str(cfg), "search", "quarterly budget review", "--no-rerank"])
+    assert search.exit_code == 0, search.output
+    assert "report.md" in search.output and "quarterly budget review" in search.output
+    assert "End of the note." in search.output and _terminal_safe(search.output), repr(search.output)
 
-    ask = run_rag("--config", str(cfg), "ask", "When is the quarterly budget review?")
-    assert ask.returncode == 0, ask.stderr
-    assert "report.md" in ask.stdout and _terminal_safe(ask.stdout), repr(ask.stdout)
+    ask = runner.invoke(cli, ["--config", str(cfg), "ask", "When is the quarterly budget review?"])
+    assert ask.exit_code == 0, ask.output
+    assert "report.md" in ask.output and _terminal_safe(ask.output), repr(ask.output)

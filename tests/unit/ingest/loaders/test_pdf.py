@@ -62,7 +62,9 @@ def test_pdf_without_text_layer(tmp_path: Path) -> None:
 
 def test_a_page_tree_bomb_is_refused_by_its_page_count(tmp_path: Path) -> None:
     # 1.7 KB that repeats one page 16,384 times: over MAX_PAGES, refused before any text is extracted.
-    assert_ingest_error(tmp_path / "bomb.pdf", page_tree_bomb(14), "has 16,384 pages; at most 10,000 are read")
+    assert_ingest_error(
+        tmp_path / "bomb.pdf", page_tree_bomb(14), "has 16,384 pages; at most 10,000 are read"
+    )
 
 
 def test_a_deeper_page_tree_is_stopped_by_the_readers_own_limit(tmp_path: Path) -> None:
