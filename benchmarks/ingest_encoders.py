@@ -57,13 +57,14 @@ def raw_encoder(
 
     log(f"raw encoder: {len(texts)} chunks (budget {size} tokens); encoding ...")
     embedder.embed_passages(texts[:1])  # warm-up, untimed
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     vectors = embedder.embed_passages(texts)
-    embed_s = time.perf_counter() - t
+    embed_s, embed_cpu = time.perf_counter() - t, time.process_time() - cpu
     log(f"raw encoder: {len(texts) / embed_s:.2f} chunks/s ({embed_s:.1f} s)")
     figures = {
         "chunks": len(texts),
         "embed_seconds": round(embed_s, 2),
+        "embed_cpu_seconds": round(embed_cpu, 2),
         "chunks_per_s": round(len(texts) / embed_s, 3),
         "chunk_seconds": round(chunk_s, 2),
         "model_load_seconds": round(load_s, 2),

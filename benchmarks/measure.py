@@ -1,10 +1,11 @@
-"""Measured child processes: wall time and peak RSS of one command, and ``rag ingest`` run that way."""
+"""Measured child processes: wall time, CPU time and peak RSS of one command, and ``rag ingest`` run that way."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import threading
@@ -23,7 +24,9 @@ TIME_BIN = Path("/usr/bin/time")
 
 @dataclass
 class Run:
-    """One finished child: its wall time, exit code, output and peak RSS (and how RSS was taken)."""
+    """One finished child: its wall time, exit code, output and peak RSS (and how RSS was taken), and
+    the CPU seconds (user + system) of it and every process under it (less sensitive to a busy
+    machine than the wall time)."""
 
     wall: float
     rc: int
@@ -31,6 +34,7 @@ class Run:
     stderr: str
     peak_rss_mb: float | None
     rss_method: str
+    cpu: float = 0.0
 
 
 def run_measured(cmd: list[str], label: str, work: Path, env: dict[str, str]) -> Run:
@@ -41,6 +45,7 @@ def run_measured(cmd: list[str], label: str, work: Path, env: dict[str, str]) ->
     use_time = TIME_BIN.is_file() and os.access(TIME_BIN, os.X_OK)
     full = [str(TIME_BIN), "-v", "-o", str(time_f), *cmd] if use_time else cmd
     peak = [0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with out_f.open("w") as out, err_f.open("w") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(full, stdout=out, stderr=err, env=env)
@@ -63,6 +68,8 @@ def run_measured(cmd: list[str], label: str, work: Path, env: dict[str, str]) ->
                 proc.kill()
                 proc.wait()
         wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         if poller is not None:
             poller.join(timeout=1.0)
     rss_mb: float | None = None
@@ -72,7 +79,7 @@ def run_measured(cmd: list[str], label: str, work: Path, env: dict[str, str]) ->
     elif peak[0]:
         rss_mb = peak[0] / 1048576
     method = "/usr/bin/time -v (max RSS)" if use_time else "psutil poll 0.2 s (process tree RSS sum)"
-    return Run(wall, rc, out_f.read_text(), err_f.read_text(), rss_mb, method)
+    return Run(wall, rc, out_f.read_text(), err_f.read_text(), rss_mb, method, cpu)
 
 
 def _poll_rss(proc: subprocess.Popen[bytes], peak: list[int]) -> None:
@@ -111,6 +118,7 @@ def rag_ingest(
     report = first_json(run.stdout)
     log(
         f"{label}: {report['chunks']} chunks, added {report['added']}, updated {report['updated']}, "
-        f"unchanged {report['unchanged']}, failed {len(report['failed'])}; wall {run.wall:.1f} s"
+        f"unchanged {report['unchanged']}, failed {len(report['failed'])}; wall {run.wall:.1f} s, "
+        f"CPU {run.cpu:.1f} s"
     )
     return run, report

@@ -12,6 +12,7 @@ import click
 
 from ingest.indexer import build_indexer
 from rag_app.cli.common import Ctx, err
+from rag_app.cli.terminal import safe
 from rag_app.pipeline import Components
 from rag_app.progress import Step
 
@@ -64,7 +65,7 @@ class CliProgress:
             advance = 0 if status == "deleted" else 1
             self.bar.update(self.task, advance=advance, chunks=self.chunks, rate=f"{rate:.1f} chunks/s")
             if status in ("failed", "deleted"):
-                self.bar.console.print(f"  {self.MARKS[status]} {status:9} {path}")
+                self.bar.console.print(f"  {self.MARKS[status]} {status:9} {safe(str(path))}", markup=False)
         elif self.enabled:
             err(f"{status}: {path}" + (f" ({chunks} chunks)" if chunks else ""))
 
@@ -111,5 +112,5 @@ def ingest_command(obj: Ctx, paths: tuple[str, ...], as_json: bool, sync: bool, 
             f"{len(report.skipped)} skipped; {report.chunks} chunks in {report.seconds:.1f} s."
         )
         for f in report.failed:
-            click.echo(f"  FAILED {f['path']}: {f['error']}")
+            click.echo(safe(f"  FAILED {f['path']}: {f['error']}"))
     sys.exit(report.exit_code)

@@ -9,6 +9,11 @@
   duplicating or losing a document.
 - Speed: a reader thread loads and chunks the next files while the encoder works; chunks from
   many files go to the encoder in large batches.
+- Limits: files are read in a worker process (:class:`~ingest.loader_process.LoaderProcess`) with
+  ``ingest.loader_timeout`` and ``ingest.loader_memory_mb``: a file that hangs or explodes a
+  loader is reported and skipped, the rest ingests.
+- Sync never empties the index by accident: a root that is missing (an unmounted drive), or an
+  empty folder the index holds documents from, stops the run before anything is deleted.
 
 >>> indexer = build_indexer(pipeline.components)          # doctest: +SKIP
 >>> indexer.ingest(["~/docs"], sync=True).as_dict()       # doctest: +SKIP
@@ -16,24 +21,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import queue
 import threading
 import time
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.chunker import Chunk, Chunker, effective_chunk_size
-from ingest.formats import load, supported
+from ingest.formats import supported
 from ingest.ids import chunk_id, doc_id_for
 from ingest.language import detect_analyzer
+from ingest.loader_process import LoaderProcess
 from ingest.loaders.base import LoadedDocument
 from ingest.report import IngestReport
 from ingest.walk import oserror_reason, walk
 from rag_app.collection import Collection
 from rag_app.components.embedders import Embedder
-from rag_app.errors import IngestError
+from rag_app.errors import IngestError, RagError
 from rag_app.pipeline import Components
 from rag_app.progress import NoProgress, Progress, Step
 from rag_app.settings import Settings
@@ -56,8 +64,35 @@ class _Job:
 
 
 def _under(source: str, roots: list[Path]) -> bool:
+    """Whether a stored source (an absolute, resolved path) is one of ``roots`` or below one."""
     src = Path(source)
     return any(src == r or r in src.parents for r in roots)
+
+
+def _check_roots_exist(roots: list[Path]) -> None:
+    """With sync, a missing root would delete every document under it: refuse instead."""
+    missing = [r for r in roots if not r.exists()]
+    if missing:
+        names = ", ".join(str(r) for r in missing)
+        raise RagError(
+            f"{names} does not exist, so --sync would remove every document ingested from it; "
+            "nothing was changed.",
+            fix="Mount the drive or correct the path and run again (without --sync, the other paths "
+            "ingest and the missing one is only reported).",
+        )
+
+
+def _check_not_emptied(roots: list[Path], found: dict[Path, int], stored: dict[str, DocState]) -> None:
+    """An empty folder the index holds documents from looks like an unmounted drive's mount point."""
+    for root in roots:
+        held = sum(1 for s in stored.values() if _under(s.source, [root.resolve()]))
+        if root.is_dir() and not found.get(root) and held:
+            raise RagError(
+                f"{root} is empty but the index holds {held} documents from it, so --sync would remove "
+                "them all; nothing was changed.",
+                fix="Mount the drive and run again. To remove those documents on purpose, delete them "
+                "in the UI's Documents tab (or DELETE /v1/documents/ID).",
+            )
 
 
 class _Run:
@@ -93,36 +128,56 @@ class Indexer:
         self._collection = collection
 
     def ingest(
-        self, paths: Iterable[str | Path], sync: bool = False, progress: Progress | None = None
+        self,
+        paths: Iterable[str | Path],
+        sync: bool = False,
+        progress: Progress | None = None,
+        write_lock: AbstractContextManager[object] | None = None,
     ) -> IngestReport:
         """Ingest files and folders. With ``sync``, documents stored from under the given paths whose
-        files are gone are deleted."""
+        files are gone are deleted (a missing or emptied root is refused: :class:`RagError`).
+
+        ``write_lock`` is held around each write to the index only (not while files load or embed),
+        so a caller's other writers (the UI's delete) wait for one batch at most.
+        """
         start = time.perf_counter()
         run = _Run(progress or NoProgress())
         report = run.report
         settings = self._settings
+        writing = write_lock or contextlib.nullcontext()
         roots = [Path(p).expanduser() for p in paths]
+        if sync:
+            _check_roots_exist(roots)
         files: list[Path] = []
+        found: dict[Path, int] = {}
         for root in roots:
+            before = len(files) + len(report.skipped)
             files.extend(walk(root, report))
+            found[root] = len(files) + len(report.skipped) - before
         analyzer: str = settings.retrieval.analyzer
-        if analyzer == "auto" and not self._collection.exists():
-            analyzer = detect_analyzer(files)
-        report.collection = collection = self._collection.open(create=True, analyzer=analyzer)
+        with writing:
+            if analyzer == "auto" and not self._collection.exists():
+                analyzer = detect_analyzer(files)
+            report.collection = collection = self._collection.open(create=True, analyzer=analyzer)
         stored = self._store.documents(collection)
+        if sync:
+            _check_not_emptied(roots, found, stored)
         run.total = len(files)
         run.progress.update(Step("ingest", 0, run.total))
         seen_ids: set[str] = set()
         jobs = self._plan(files, stored, seen_ids, run)
         if jobs:  # the tokenizer (and the model weights) load only when there is something to embed
-            self._process(collection, jobs, run)
+            self._process(collection, jobs, run, writing)
         if sync:
+            # Sources are stored resolved: compare with resolved roots (relative, via symlinks).
+            resolved = [r.resolve() for r in roots]
             gone = [
                 s for s in stored.values()
-                if s.doc_id not in seen_ids and _under(s.source, roots) and not Path(s.source).exists()
+                if s.doc_id not in seen_ids and _under(s.source, resolved) and not Path(s.source).exists()
             ]  # fmt: skip
             for state in gone:
-                self._store.delete_document(collection, state.doc_id)
+                with writing:
+                    self._store.delete_document(collection, state.doc_id)
                 report.deleted += 1
                 run.notify(Path(state.source), "deleted")
         report.seconds = time.perf_counter() - start
@@ -177,16 +232,21 @@ class Indexer:
             run.report.warnings.append(warning)
         return Chunker(size, cfg.chunking.chunk_overlap, emb.token_counter())
 
-    def _process(self, collection: str, jobs: list[_Job], run: _Run) -> None:
+    def _process(
+        self, collection: str, jobs: list[_Job], run: _Run, writing: AbstractContextManager[object]
+    ) -> None:
         chunker = self._chunker(run)
         ready: queue.Queue[_Job | None] = queue.Queue(maxsize=READ_AHEAD)
         stop = threading.Event()
+        limits = self._settings.ingest
 
         def reader() -> None:
-            for job in jobs:
-                if stop.is_set():
-                    break
-                ready.put(_read(job, chunker))
+            # One worker process for the whole run, replaced only after a file it had to kill.
+            with LoaderProcess(limits.loader_timeout, limits.loader_memory_mb) as loader:
+                for job in jobs:
+                    if stop.is_set():
+                        break
+                    ready.put(_read(job, chunker, loader))
             ready.put(None)
 
         thread = threading.Thread(target=reader, name="ingest-reader", daemon=True)
@@ -203,7 +263,7 @@ class Indexer:
                     pending.append(job)
                     pending_chunks += len(job.chunks)
                 if pending and (job is None or pending_chunks >= self._settings.ingest.encode_batch):
-                    self._embed_and_store(collection, pending, run)
+                    self._embed_and_store(collection, pending, run, writing)
                     pending, pending_chunks = [], 0
                 if job is None:
                     break
@@ -215,9 +275,15 @@ class Indexer:
                 except queue.Empty:
                     thread.join(timeout=0.1)
 
-    def _embed_and_store(self, collection: str, jobs: list[_Job], run: _Run) -> None:
+    def _embed_and_store(
+        self, collection: str, jobs: list[_Job], run: _Run, writing: AbstractContextManager[object]
+    ) -> None:
         texts = [c.embed_text for job in jobs for c in job.chunks]
         vectors = self._embedder.embed_passages(texts)
+        with writing:
+            self._store_batch(collection, jobs, vectors, run)
+
+    def _store_batch(self, collection: str, jobs: list[_Job], vectors: list[list[float]], run: _Run) -> None:
         now = int(time.time())
         offset = 0
         for job in jobs:
@@ -257,14 +323,14 @@ class Indexer:
                 run.notify(job.path, "updated", n)
 
 
-def _read(job: _Job, chunker: Chunker) -> _Job:
-    """Load and chunk one file (runs on the reader thread). The file is re-read and re-hashed,
-    so a file that changed after planning is ingested as its current content."""
+def _read(job: _Job, chunker: Chunker, loader: LoaderProcess) -> _Job:
+    """Load (in the worker process) and chunk one file (runs on the reader thread). The file is
+    re-read and re-hashed, so a file that changed after planning is ingested as its current content."""
     try:
         data = job.path.read_bytes()
         job.content_hash = hashlib.sha256(data).hexdigest()
         job.size = len(data)
-        job.doc = load(job.path, data)
+        job.doc = loader.load(job.path, data)
         job.chunks = chunker.split(job.doc)
         if not job.chunks:
             job.error = "no text found"

@@ -1,8 +1,11 @@
 """Lifecycle of the local llama.cpp server (xllamacpp) that ``llm.provider: local`` uses.
 
-The server runs in a child process (``python -m rag_app.llm_server``) bound to 127.0.0.1.
-A state file in the data folder lets other ``rag`` processes reuse a running server for the
-same model; a process stops only the server it started. The child exits when its parent dies
+The server runs in a child process (``python -m rag_app.llm_server``) bound to 127.0.0.1 and
+answers only requests that carry its per-run API key (llama.cpp's ``api_keys``; the key reaches
+the child on its standard input, never on a command line other users can read). A state file in
+the data folder (mode 0600: it holds the key) lets other ``rag`` processes reuse a running server
+for the same model, when the recorded process is still ours (:func:`rag_app.process.alive`);
+a process stops only the server it started. The child exits when its parent dies
 (it holds the read end of a pipe only the parent writes to: EOF means the parent is gone, even
 after ``kill -9``), and within a second of SIGTERM or SIGINT, so nothing is left behind.
 """
@@ -14,6 +17,7 @@ import contextlib
 import fcntl
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -26,7 +30,7 @@ from pathlib import Path
 
 from rag_app.errors import LLMServerError
 from rag_app.folders import private_folder
-from rag_app.process import ProcessRecord, alive, parent_watch
+from rag_app.process import ProcessRecord, alive, parent_watch, read_private, write_private
 
 STATE_FILE = "llm-server.json"
 
@@ -64,6 +68,7 @@ class LocalLLMServer:
         self._lifeline: int | None = None  # write end of the pipe the child watches
         self.proc: subprocess.Popen[bytes] | None = None
         self.base_url: str | None = None
+        self.api_key: str | None = None  # the server's per-run key (Bearer), once started or found
         self.log_path = self.data_dir / "logs" / "llm-server.log"
 
     @property
@@ -75,20 +80,18 @@ class LocalLLMServer:
         return self.proc is not None
 
     def _read_state(self) -> dict[str, object] | None:
-        try:
-            return dict(json.loads(self.state_path.read_text()))
-        except (OSError, ValueError):
-            return None
+        """The state file, if it is this user's and private (it holds the server's key)."""
+        return read_private(self.state_path)
 
-    def running(self) -> str | None:
-        """Base URL of a live server for this model started by any rag process, else None."""
+    def running(self) -> tuple[str, str] | None:
+        """Base URL and key of a live server for this model started by a rag process of this user."""
         state = self._read_state()
         if not state or state.get("model") != str(self.gguf) or state.get("n_ctx") != self.n_ctx:
             return None
         record = ProcessRecord.from_dict(state)
-        base = str(state.get("base_url", ""))
-        if record is not None and alive(record) and _answers(base):
-            return base
+        base, key = str(state.get("base_url", "")), str(state.get("api_key") or "")
+        if record is not None and key and alive(record) and _answers(base):
+            return base, key
         return None
 
     def ensure(self) -> str:
@@ -100,8 +103,8 @@ class LocalLLMServer:
             fcntl.flock(lock, fcntl.LOCK_EX)
             reused = self.running()
             if reused:
-                self.base_url = reused
-                return reused
+                self.base_url, self.api_key = reused
+                return self.base_url
             return self._start()
 
     def _start(self) -> str:
@@ -117,14 +120,19 @@ class LocalLLMServer:
         ]  # fmt: skip
         read_end, self._lifeline = os.pipe()
         cmd += ["--lifeline-fd", str(read_end)]
+        key = secrets.token_urlsafe(32)
         try:
             with self.log_path.open("ab") as log:
                 self.proc = subprocess.Popen(
-                    cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.PIPE,
                     start_new_session=True, pass_fds=(read_end,),
                 )  # fmt: skip
         finally:
             os.close(read_end)
+        assert self.proc.stdin is not None
+        with contextlib.suppress(OSError):  # a child that died at once is reported below
+            self.proc.stdin.write(key.encode() + b"\n")
+            self.proc.stdin.close()
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -136,14 +144,15 @@ class LocalLLMServer:
                     fix=f"See {self.log_path}; check llm.model, or lower llm.context_window.",
                 )
             if _answers(base, timeout=1.0):
-                self.base_url = base
+                self.base_url, self.api_key = base, key
                 state = {
                     **ProcessRecord.of(self.proc.pid).as_dict(),
                     "base_url": base,
+                    "api_key": key,
                     "model": str(self.gguf),
                     "n_ctx": self.n_ctx,
                 }
-                self.state_path.write_text(json.dumps(state))
+                write_private(self.state_path, json.dumps(state))
                 return base
             time.sleep(0.2)
         self.close()
@@ -182,7 +191,7 @@ class LocalLLMServer:
         if state and state.get("pid") == proc.pid:
             with contextlib.suppress(OSError):
                 self.state_path.unlink()
-        self.base_url = None
+        self.base_url = self.api_key = None
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -193,7 +202,12 @@ def _serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     if args.lifeline_fd >= 0:
         parent_watch(args.lifeline_fd, stop.set)
+    key = sys.stdin.readline().strip()  # the parent writes the per-run key here, then closes
+    if not key:
+        print("rag llm server: no API key on standard input; refusing to serve without one", flush=True)
+        return 2
     params = xlc.CommonParams()
+    params.api_keys = [key]
     params.model.path = args.model
     params.n_ctx = args.ctx
     params.cpuparams.n_threads = args.threads

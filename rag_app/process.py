@@ -5,11 +5,15 @@ record their pid in a state file so other ``rag`` processes can reuse them. A pi
 proof: the process may have died and its number been reused, possibly by another user's program.
 A :class:`ProcessRecord` therefore also carries the process's start time (``/proc/PID/stat``), and
 :func:`alive` checks the owner, the start time and that it is not a zombie.
+
+State files also carry the servers' per-run tokens, so they are written and read as private files
+(:func:`write_private`, :func:`read_private`): mode 0600, this user's, never through a symlink.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import sys
@@ -87,6 +91,35 @@ def alive(record: ProcessRecord) -> bool:
     if state in ("Z", "X"):
         return False
     return record.started is None or start_time(record.pid) == record.started
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace ``path`` atomically with a file only this user can read or write (mode 0600)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def read_private(path: Path) -> dict[str, Any] | None:
+    """The JSON object in ``path`` when the file is this user's and no one else may read or write it
+    (a record someone else wrote, or could have read, is not trusted); None otherwise."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(fd, encoding="utf-8") as fh:
+        st = os.fstat(fh.fileno())
+        if st.st_uid != os.getuid() or st.st_mode & 0o077:
+            return None
+        try:
+            data = json.loads(fh.read())
+        except ValueError:
+            return None
+    return data if isinstance(data, dict) else None
 
 
 def parent_watch(fd: int, on_gone: Callable[[], None]) -> threading.Thread:

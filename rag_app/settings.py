@@ -156,6 +156,18 @@ class IngestSettings(_Section):
     encode_batch: int = Field(
         256, ge=1, description="Chunks per encoder call, gathered across files (memory stays flat)."
     )
+    loader_timeout: float = Field(
+        300,
+        gt=0,
+        description="Seconds one file may take to read (a worker process loads files); a slower file "
+        "is stopped, reported and skipped. A 2,400-page PDF took 70 s on 2 busy cores.",
+    )
+    loader_memory_mb: int = Field(
+        2048,
+        ge=128,
+        description="Memory the file-reading worker may use (its address-space limit); a file that "
+        "needs more is reported and skipped, the app keeps running.",
+    )
 
 
 class RetrievalSettings(_Section):

@@ -64,13 +64,25 @@ def qwen_gguf() -> Path:
 
 @pytest.fixture(scope="session")
 def llm_server(tmp_path_factory: pytest.TempPathFactory, qwen_gguf: Path) -> Iterator[str]:
-    """A real llama.cpp server with the default model for the whole session; yields its /v1 URL."""
+    """A real llama.cpp server with the default model for the whole session; yields its /v1 URL.
+
+    The server accepts only its per-run key. Tests reach it as an OpenAI-compatible endpoint
+    (``llm.provider: openai``, default ``api_key_env: OPENAI_API_KEY``), so the key is exported as
+    ``OPENAI_API_KEY`` for this test process and the ``rag`` commands it starts.
+    """
     from rag_app.llm_server import LocalLLMServer
 
     server = LocalLLMServer(qwen_gguf, tmp_path_factory.mktemp("llm"), n_ctx=4096, threads=2)
     base = server.ensure()
+    assert server.api_key
+    previous = os.environ.get("OPENAI_API_KEY")
+    os.environ["OPENAI_API_KEY"] = server.api_key
     yield f"{base}/v1"
     server.close()
+    if previous is None:
+        os.environ.pop("OPENAI_API_KEY", None)
+    else:
+        os.environ["OPENAI_API_KEY"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,10 @@ No retrieval logic lives here; it only calls :class:`rag_app.pipeline.Pipeline`.
 
 Concurrency: the local LLM server answers one request at a time well, and the pipeline is not
 made for concurrent generation, so every answer (condense ▸ search ▸ generate) runs under one
-lock: concurrent chats queue. Ingest and delete run under a second lock (one writer at a time).
+lock: concurrent chats queue. Ingest runs take turns (an ingest lock); writes to the index (each
+ingest batch, each delete) take a write lock held only while they write, so a delete never waits
+for files being read or embedded, and a file that hangs its loader is stopped after
+``ingest.loader_timeout`` without blocking anything else.
 
 Limits: a request asks for at most :data:`MAX_TOP_K` passages and sends at most
 :data:`MAX_MESSAGES` messages; beyond that it is refused with the reason (HTTP 400).
@@ -164,6 +167,7 @@ class RagService:
         self._indexer = build_indexer(pipeline.components)
         self._base_settings = pipeline.settings
         self._answer_lock = threading.Lock()
+        self._ingest_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._open: dict[str, tuple[Pipeline, Indexer]] = {}
 
@@ -299,9 +303,12 @@ class RagService:
 
         def work() -> None:
             try:
-                with self._write_lock:
+                with self._ingest_lock:
                     report = self._indexer.ingest(
-                        list(paths), sync=sync, progress=_QueueProgress(event, changed)
+                        list(paths),
+                        sync=sync,
+                        progress=_QueueProgress(event, changed),
+                        write_lock=self._write_lock,
                     )
                 box["report"] = report.as_dict()
             except Exception as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ingest.loaders.archive import check_zip
 from ingest.loaders.base import LoadedDocument, Section
 from rag_app.errors import IngestError
 
@@ -12,6 +13,7 @@ def load_docx(path: Path, data: bytes) -> LoadedDocument:
     import io
     import zipfile
 
+    check_zip(path, data, "DOCX")
     try:
         import docx
         from docx.table import Table

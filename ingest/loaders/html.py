@@ -18,7 +18,7 @@ def load_html(path: Path, data: bytes) -> LoadedDocument:
 
     Scripts, styles, navigation, headers, footers and forms are dropped.
     """
-    from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+    from bs4 import BeautifulSoup, Comment, NavigableString, PageElement, Tag
 
     soup = BeautifulSoup(data, "html.parser")
     for tag in soup(["script", "style", "nav", "noscript", "header", "footer", "form", "svg", "template"]):
@@ -43,20 +43,27 @@ def load_html(path: Path, data: bytes) -> LoadedDocument:
             sections.append(Section(text, heading=heading))
         lines.clear()
 
-    for node in root.descendants:
-        if isinstance(node, Tag) and node.name in _HEADINGS:
-            flush()
-            heading = node.get_text(" ", strip=True)
-            title = title or heading
+    # One walk down the tree, carrying each node's nearest block ancestor: asking every text node
+    # for its ancestors (find_parent) was quadratic in the nesting depth. Headings and the title are
+    # not entered: a heading's text is its name, the title's is the document's.
+    start = root if root.name in _BLOCKS else root.find_parent(lambda t: t.name in _BLOCKS)
+    stack: list[tuple[PageElement, object]] = [(child, start) for child in reversed(root.contents)]
+    while stack:
+        node, owner = stack.pop()
+        if isinstance(node, Tag):
+            if node.name in _HEADINGS:
+                flush()
+                heading = node.get_text(" ", strip=True)
+                title = title or heading
+            elif node.name != "title":
+                inner = node if node.name in _BLOCKS else owner
+                stack.extend((child, inner) for child in reversed(node.contents))
             continue
         if not isinstance(node, NavigableString) or isinstance(node, Comment):
-            continue
-        if node.find_parent(_HEADINGS) is not None or node.find_parent("title") is not None:
             continue
         text = " ".join(str(node).split())
         if not text:
             continue
-        owner = node.find_parent(lambda t: t.name in _BLOCKS)
         if owner is not block:
             end_line()
             block = owner

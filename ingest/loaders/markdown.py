@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from ingest.loaders.base import LoadedDocument, Section
 from ingest.loaders.text import decode_text
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+
+def heading(line: str) -> tuple[int, str] | None:
+    """``(level, name)`` when ``line`` is an ATX heading (``## Name`` with an optional closing ``##``).
+
+    Plain string operations, linear in the line's length: a regular expression with a lazy group
+    between optional runs of spaces and ``#`` backtracked cubically on long lines of spaces.
+    A closing run of ``#`` counts only after a space, as in CommonMark (``# C#`` is "C#").
+    """
+    level = len(line) - len(line.lstrip("#"))
+    if not 1 <= level <= 6 or level == len(line) or not line[level].isspace():
+        return None
+    name = line[level:].strip()
+    unclosed = name.rstrip("#")
+    if unclosed != name and (not unclosed or unclosed[-1].isspace()):
+        name = unclosed.rstrip()
+    return (level, name) if name else None
 
 
 def load_markdown(path: Path, data: bytes) -> LoadedDocument:
@@ -28,10 +42,10 @@ def load_markdown(path: Path, data: bytes) -> LoadedDocument:
     for line in text.splitlines():
         if line.lstrip().startswith(("```", "~~~")):
             in_code = not in_code
-        m = None if in_code else _HEADING.match(line)
-        if m:
+        found = None if in_code else heading(line)
+        if found:
             flush()
-            level, name = len(m.group(1)), m.group(2).strip()
+            level, name = found
             while stack and stack[-1][0] >= level:
                 stack.pop()
             stack.append((level, name))

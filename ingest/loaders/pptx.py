@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ingest.loaders.archive import check_zip
 from ingest.loaders.base import LoadedDocument, Section
 from rag_app.errors import IngestError
 
@@ -40,6 +41,7 @@ def load_pptx(path: Path, data: bytes) -> LoadedDocument:
     """One section per slide: the title is the heading, then the body text, tables and notes."""
     import io
 
+    check_zip(path, data, "PPTX")
     sections: list[Section] = []
     first_title = ""
     try:

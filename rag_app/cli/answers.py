@@ -1,4 +1,8 @@
-"""Commands that read the index: ``rag search``, ``rag ask``, ``rag chat``."""
+"""Commands that read the index: ``rag search``, ``rag ask``, ``rag chat``.
+
+Document text, file names and the LLM's answers are printed through :func:`safe` (and JSON through
+:func:`safe_json`): a document cannot drive the terminal with control sequences.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import click
 
 from rag_app.answering.answerer import Answer
 from rag_app.cli.common import Ctx, err, open_pipeline, warn_reranker, where
+from rag_app.cli.terminal import safe, safe_json
 from rag_app.errors import RagError
 from rag_app.pipeline import Pipeline
 from rag_app.retrieval.filters import SearchFilters
@@ -100,14 +105,14 @@ def search(
             if q is questions[0] and not no_rerank:
                 warn_reranker(pipe, as_json)
             if as_json:
-                click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=None if queries else 2))
+                click.echo(safe_json(result.as_dict(), indent=None if queries else 2))
                 continue
-            click.echo(f"{result.mode} search in {result.collection}: {q}")
+            click.echo(safe(f"{result.mode} search in {result.collection}: {q}"))
             for i, p in enumerate(result.passages, start=1):
                 d = p.as_dict()
                 rr = f"  rerank {p.rerank_score:.3f}" if p.rerank_score is not None else ""
-                click.echo(f"\n[{i}] {where(d)}  score {p.score:.4f}{rr}")
-                snippet = " ".join(p.text.split())
+                click.echo(safe(f"\n[{i}] {where(d)}  score {p.score:.4f}{rr}"))
+                snippet = " ".join(safe(p.text).split())
                 click.echo(f"    {snippet[:400]}{'...' if len(snippet) > 400 else ''}")
             if not result.passages:
                 click.echo("No passages found.")
@@ -149,11 +154,11 @@ def _print_sources(answer: Answer) -> None:
         click.echo("\nSources:")
         for n in answer.sources:
             note = "" if n in answer.cited else "  (supports the answer; the model did not cite it)"
-            click.echo(f"  [{n}] {where(passages[n - 1])}{note}")
+            click.echo(safe(f"  [{n}] {where(passages[n - 1])}{note}"))
     else:
         click.echo("\nNo passage supports the answer. Retrieved:")
         for n, p in enumerate(passages, start=1):
-            click.echo(f"  [{n}] {where(p)}")
+            click.echo(safe(f"  [{n}] {where(p)}"))
 
 
 def _stream_answer(
@@ -166,16 +171,16 @@ def _stream_answer(
 ) -> Answer:
     result, tokens = pipe.answer(question, history=history, filters=filters)
     if not as_json and result.condensed_from is not None and result.query != question:
-        click.echo(f"(searched for: {result.query})\n", nl=False)
+        click.echo(safe(f"(searched for: {result.query})\n"), nl=False)
     parts = []
     for token in tokens:
         parts.append(token)
         if not as_json:
-            click.echo(token, nl=False)
+            click.echo(safe(token), nl=False)  # a sequence split over two tokens loses its ESC
     text = "".join(parts)
     answer = pipe.finish(question, text, result)
     if as_json:
-        click.echo(json.dumps(answer.as_dict(), ensure_ascii=False, indent=indent))
+        click.echo(safe_json(answer.as_dict(), indent=indent))
     else:
         click.echo()
         _print_sources(answer)
@@ -262,7 +267,7 @@ def chat(
                 )
             except RagError as exc:
                 if as_json:
-                    click.echo(json.dumps({"question": question, "error": exc.message, "fix": exc.fix}))
+                    click.echo(safe_json({"question": question, "error": exc.message, "fix": exc.fix}))
                 else:
                     err(f"\nError: {exc}")
                 continue

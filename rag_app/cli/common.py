@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from rag_app import runtime
+from rag_app.cli.terminal import safe
 from rag_app.config import load_settings
 from rag_app.errors import RagError, describe
 from rag_app.pipeline import Components, Pipeline, build_pipeline
@@ -50,7 +51,8 @@ def open_pipeline(settings: Settings, share_index: bool = False) -> Iterator[Pip
 
 
 def err(text: str) -> None:
-    click.echo(text, err=True)
+    """A message on stderr; file names and document text in it cannot drive the terminal."""
+    click.echo(safe(text), err=True)
 
 
 def warn_reranker(pipe: Pipeline, as_json: bool) -> None:

@@ -63,7 +63,11 @@ def llm_serve(obj: Ctx) -> None:
     if not server.owned:
         click.echo(f"Already running at {base}/v1 (started by another rag process).")
         return
-    _serve_until_interrupted(server.close, f"Local LLM ({s.llm.model}) at {base}/v1. Ctrl-C to stop.")
+    _serve_until_interrupted(
+        server.close,
+        f"Local LLM ({s.llm.model}) at {base}/v1 (its API key is in {server.state_path}, readable "
+        "only by you). Ctrl-C to stop.",
+    )
 
 
 COMMANDS = [milvus, llm]

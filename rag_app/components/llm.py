@@ -23,15 +23,22 @@ class ChatLLM:
     """Streams or completes chat messages; endpoint failures become :class:`EndpointUnavailable`."""
 
     def __init__(
-        self, cfg: LLMSettings, base_url: str, model: str, server: LocalLLMServer | None = None
+        self,
+        cfg: LLMSettings,
+        base_url: str,
+        model: str,
+        server: LocalLLMServer | None = None,
+        api_key: str | None = None,
     ) -> None:
+        """``api_key``: the endpoint's key (the local server's per-run key); default: the variable
+        ``llm.api_key_env`` names."""
         from openai import OpenAI
 
         self.cfg = cfg
         self.base_url = base_url
         self.model = model
         self.server = server
-        key = endpoint_key(
+        key = api_key or endpoint_key(
             base_url,
             secret(cfg.api_key_env),
             env_name=cfg.api_key_env,
@@ -134,8 +141,7 @@ class ChatLLM:
 
             url = self._tokenize_url or self.base_url.rstrip("/").removesuffix("/v1") + "/tokenize"
             try:
-                # The same key as the chat requests: a server started with an API key wants it here too.
-                auth = {"Authorization": f"Bearer {self.client.api_key}"}
+                auth = {"Authorization": f"Bearer {self.api_key}"}
                 r = httpx.post(url, json={"content": text}, headers=auth, timeout=10)
                 if r.status_code == 200 and isinstance(r.json().get("tokens"), list):
                     self._tokenize_url = url
@@ -178,7 +184,7 @@ def build_local(settings: Settings) -> ChatLLM:
         startup_timeout=cfg.startup_timeout,
     )
     base = server.ensure()
-    return ChatLLM(cfg, f"{base}/v1", gguf.stem, server)
+    return ChatLLM(cfg, f"{base}/v1", gguf.stem, server, api_key=server.api_key)
 
 
 def build_openai(settings: Settings) -> ChatLLM:

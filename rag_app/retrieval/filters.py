@@ -2,11 +2,18 @@
 
 Filters become Milvus boolean expressions on typed scalar fields (``source``, ``doc_id``), which
 Milvus Lite evaluates cheaply; values are quoted, never pasted.
+
+A glob with a literal ``_`` or ``%`` cannot be a LIKE pattern: Milvus Lite's BM25 search ignores
+LIKE's ``\\_`` escape (so ``--source '*/my_notes.md'`` matched nothing in sparse search and only
+half of hybrid). Such a glob becomes the exact list of stored sources it matches: a broader LIKE
+(``_`` for any character) finds the candidates, the glob itself picks among them.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,8 +21,9 @@ from rag_app.errors import ConfigError
 from rag_app.store.expr import quote
 
 
-def glob_to_like(pattern: str) -> str:
-    """A shell-style glob as a SQL LIKE pattern: ``*`` → ``%``, ``?`` → ``_``; literal % and _ escaped."""
+def glob_to_like(pattern: str, escape: bool = True) -> str:
+    """A shell-style glob as a SQL LIKE pattern: ``*`` → ``%``, ``?`` → ``_``; literal % and _
+    escaped, or (``escape=False``) matched by ``_``, any one character: a broader pattern."""
     out = []
     for ch in pattern:
         if ch == "*":
@@ -23,13 +31,24 @@ def glob_to_like(pattern: str) -> str:
         elif ch == "?":
             out.append("_")
         elif ch in "%_":
-            out.append("\\" + ch)
+            out.append("\\" + ch if escape else "_")
         else:
             out.append(ch)
     like = "".join(out)
     while "%%" in like:
         like = like.replace("%%", "%")
     return like
+
+
+def glob_matches(pattern: str, path: str) -> bool:
+    """Whether ``path`` matches the glob the way its LIKE pattern would: ``*`` any run of characters
+    (``/`` included), ``?`` one character, everything else literal."""
+    regex = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+    return re.fullmatch(regex, path, flags=re.DOTALL) is not None
+
+
+SourcesLike = Callable[[str], Iterable[str]]
+"""The stored sources that match a LIKE pattern (``MilvusStore.sources_like`` on one collection)."""
 
 
 @dataclass
@@ -49,7 +68,9 @@ class SearchFilters:
     def __bool__(self) -> bool:
         return bool(self.sources or self.types or self.doc_ids)
 
-    def expression(self, base: Path | None = None) -> str:
+    def expression(self, base: Path | None = None, sources_like: SourcesLike | None = None) -> str:
+        """The Milvus expression. ``sources_like`` looks up stored sources, for globs with a literal
+        ``_`` or ``%`` (without it they stay LIKE patterns, which Milvus Lite's BM25 search misreads)."""
         base = base or Path.cwd()
         parts: list[str] = []
         if self.sources:
@@ -60,7 +81,13 @@ class SearchFilters:
                     continue
                 if not (g.startswith(("/", "*", "?"))):
                     g = str(base / g)
-                likes.append(f"source like {quote(glob_to_like(g))}")
+                if sources_like is not None and ("_" in g or "%" in g):
+                    exact = sorted(
+                        {s for s in sources_like(glob_to_like(g, escape=False)) if glob_matches(g, s)}
+                    )
+                    likes.append(f"source in [{', '.join(quote(s) for s in exact)}]")
+                else:
+                    likes.append(f"source like {quote(glob_to_like(g))}")
             if likes:
                 parts.append("(" + " or ".join(likes) + ")")
         if self.types:

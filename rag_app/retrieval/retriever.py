@@ -84,8 +84,13 @@ class Retriever:
         mode = mode or cfg.mode
         if mode not in MODES:
             raise ConfigError(f"Unknown search mode {mode!r}.", fix="Use dense, sparse or hybrid.")
-        expr = " and ".join(f"({e})" for e in (filters.expression() if filters else "", filter) if e)
         name = self._collection.open(create=False)
+        where = (
+            filters.expression(sources_like=lambda like: self._store.sources_like(name, like))
+            if filters
+            else ""
+        )
+        expr = " and ".join(f"({e})" for e in (where, filter) if e)
         timings: dict[str, float] = {}
         use_rerank = rerank and self._reranker is not None
         limit = max(cfg.candidates, top_k) if use_rerank else top_k

@@ -142,6 +142,20 @@ class MilvusStore:
             it.close()
         return out
 
+    def sources_like(self, name: str, pattern: str) -> set[str]:
+        """The distinct stored sources matching a LIKE ``pattern`` (one scan of that field)."""
+        self._load(name)
+        out: set[str] = set()
+        it = self.client.query_iterator(
+            name, filter=f"source like {quote(pattern)}", output_fields=["source"], batch_size=8192
+        )
+        try:
+            while batch := it.next():
+                out.update(row["source"] for row in batch)
+        finally:
+            it.close()
+        return out
+
     def info(self, name: str) -> CollectionInfo:
         return CollectionInfo(
             name=name,

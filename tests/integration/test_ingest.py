@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 from rag_app.config import load_settings
 from rag_app.pipeline import Pipeline, build_pipeline
 from rag_app.progress import Step
-from tests.conftest import FIXTURES, RAG, ingest_paths, run_rag
+from tests.conftest import FIXTURES, RAG, REPO, ingest_paths, run_rag
 
 pytestmark = pytest.mark.integration
 
@@ -193,45 +194,53 @@ def _wait_for_line(proc: subprocess.Popen[str], needle: str, timeout: float = 24
     raise AssertionError(f"no {needle!r} within {timeout} s")
 
 
-@pytest.mark.slow
-def test_kill_9_mid_run_then_rerun_equals_a_clean_run(make_config, embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    corpus = _corpus(tmp_path / "corpus", 12)
-    # Reference: one uninterrupted run into its own index. Small batches: many kill points.
-    ref_cfg = make_config(
-        milvus={"uri": str(tmp_path / "ref.db")}, ingest={"encode_batch": 8}, chunking={"chunk_size": 128}
-    )
-    reference = _pipe(ref_cfg, embedder)
-    ingest_paths(reference, [corpus])
-    expected = _index(reference)
-    reference.components.store.close()
+def _killed_run(cfg: Path, corpus: Path, point: str) -> None:
+    """`rag ingest` in a child process that SIGKILLs itself at ``point`` (tests/integration/kill_points.py)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.integration.kill_points", point, "--config", str(cfg), str(corpus)],
+        cwd=REPO, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == -signal.SIGKILL, f"{point}: exit {proc.returncode}\n{proc.stderr[-2000:]}"
 
-    cfg = tmp_path / "crash.yaml"
-    cfg.write_text(ref_cfg.read_text().replace(str(tmp_path / "ref.db"), str(tmp_path / "crash.db")))
-    for round_ in range(2):
-        if round_ == 1:  # second round: kill while documents are being replaced
-            for f in sorted(corpus.glob("*.md"))[:2] + sorted(corpus.glob("*.txt"))[:2]:
-                f.write_text(f.read_text() + "\nAn edit made before the second crash.\n")
-            reference = _pipe(ref_cfg, embedder)
-            ingest_paths(reference, [corpus])
-            expected = _index(reference)
-            reference.components.store.close()
-        proc = subprocess.Popen(
-            [RAG, "--config", str(cfg), "ingest", str(corpus)],
-            stderr=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            text=True,
-        )
-        _wait_for_line(proc, "added: " if round_ == 0 else "updated: ")
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        rerun = run_rag("--config", str(cfg), "ingest", str(corpus), "--json")
-        assert rerun.returncode == 0, rerun.stderr
-        report = json.loads(rerun.stdout)
-        assert report["added"] + report["updated"] + report["unchanged"] == 12
-        pipe = _pipe(cfg, embedder)
-        assert _index(pipe) == expected, f"round {round_}: index differs from an uninterrupted run"
+
+@pytest.mark.slow
+def test_kill_9_at_any_point_then_rerun_equals_a_clean_run(make_config, embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    corpus = _corpus(tmp_path / "corpus", 12)
+    # Small batches and chunks: many write points. Each kill gets its own index folder.
+    base = make_config(ingest={"encode_batch": 8}, chunking={"chunk_size": 128}).read_text()
+
+    def config(name: str) -> Path:
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(base.replace(str(tmp_path / "milvus.db"), str(tmp_path / f"{name}.db")))
+        return path
+
+    def clean_run() -> dict[str, set[tuple[str, str]]]:
+        reference = _pipe(config("reference"), embedder)
+        ingest_paths(reference, [corpus])
+        expected = _index(reference)
+        reference.close()
+        shutil.rmtree(tmp_path / "reference.db")
+        return expected
+
+    def recovered(name: str, expected: dict[str, set[tuple[str, str]]]) -> None:
+        pipe = _pipe(config(name), embedder)
+        report = ingest_paths(pipe, [corpus])  # the rerun, in a fresh store on the killed folder
+        assert (report.failed, report.added + report.updated + report.unchanged) == ([], 12)
+        assert _index(pipe) == expected, f"{name}: the index differs from an uninterrupted run"
         assert pipe.components.store.count(pipe.collection) == sum(len(v) for v in expected.values())
-        pipe.components.store.close()
+        pipe.close()
+
+    expected = clean_run()
+    for point in ("model-load", "first-batch", "mid-document"):
+        _killed_run(config(point), corpus, point)
+        recovered(point, expected)
+    shutil.copytree(tmp_path / "first-batch.db", tmp_path / "after-delete.db")  # complete, closed
+    for f in sorted(corpus.glob("*.md"))[:2] + sorted(corpus.glob("*.txt"))[:2]:
+        f.write_text(f.read_text() + "\nAn edit made before the next crash.\n")
+    expected = clean_run()
+    for point, folder in (("before-delete", "mid-document"), ("after-delete", "after-delete")):
+        _killed_run(config(folder), corpus, point)  # the changed documents are being replaced
+        recovered(folder, expected)
 
 
 def test_ingest_while_chat_serves_the_same_index(

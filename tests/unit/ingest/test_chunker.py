@@ -209,3 +209,34 @@ def test_a_very_long_heading_path_never_pushes_a_chunk_over_the_budget(minilm_to
         assert len(tok_fn(c.embed_text)) <= 120
         assert c.heading == heading  # the stored heading path stays whole
         assert c.embed_text.split("\n", 1)[0].endswith("variant 11")  # innermost headings kept
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "x\n" * 2000 + "The end marker.",  # many lines, one space: was one 2,000-token chunk
+        "word\nword " * 800,
+    ],
+)
+def test_lines_without_sentences_are_cut_within_budget(minilm_tokenizer, count_tokens, body: str) -> None:  # type: ignore[no-untyped-def]
+    chunker = Chunker(64, 12, tokenizer=lambda t: minilm_tokenizer.encode(t, add_special_tokens=False))
+    chunks = chunker.split(LoadedDocument(Path("x.html"), "x", [Section(body)]))
+    assert len(chunks) > 10 and all(count_tokens(c.text) <= 64 for c in chunks)
+    assert squash(body).split()[-3:] == squash(" ".join(c.text for c in chunks)).split()[-3:]
+
+
+@pytest.mark.timeout(120)  # a hang guard: packing character by character took minutes
+def test_a_long_run_without_spaces_is_cut_in_few_tokenizer_calls(minilm_tokenizer, count_tokens) -> None:  # type: ignore[no-untyped-def]
+    import base64
+
+    calls: list[int] = []
+
+    def tokenize(text: str) -> list[int]:
+        calls.append(len(text))
+        return list(minilm_tokenizer.encode(text, add_special_tokens=False))
+
+    blob = base64.b64encode(random.Random(7).randbytes(30_000)).decode()  # 40 KB, no spaces
+    chunks = Chunker(64, 12, tokenize).split(LoadedDocument(Path("x.txt"), "x", [Section(blob)]))
+    assert all(count_tokens(c.text) <= 64 for c in chunks)
+    assert "".join(c.text for c in chunks).count(blob[-50:]) == 1
+    assert len(calls) < 12 * len(chunks)  # a few calls per chunk, not one per character

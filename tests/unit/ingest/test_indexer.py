@@ -15,6 +15,7 @@ import pytest
 from ingest.indexer import Indexer, build_indexer
 from ingest.report import IngestReport
 from rag_app.collection import Collection
+from rag_app.errors import RagError
 from rag_app.pipeline import Components
 from rag_app.progress import Collect, Step
 from rag_app.settings import Settings
@@ -216,3 +217,127 @@ def test_ingest_into_a_real_milvus_lite_folder(fake_settings: Callable[..., Sett
         assert all(s.complete() for s in stored.values())
     finally:
         components.close()
+
+
+def test_sync_with_a_missing_root_changes_nothing(
+    rig: Callable[..., Rig], docs: Path, tmp_path: Path
+) -> None:
+    r = rig()
+    r.ingest(docs)
+    before = dict(r.store.rows[r.collection.name])
+    r.store.calls.clear()
+    unmounted = tmp_path / "usb-drive"
+    docs.rename(unmounted)  # the folder the documents came from is gone (an unmounted drive)
+    with pytest.raises(RagError, match="does not exist, so --sync would remove every document") as info:
+        r.ingest(docs, sync=True)
+    assert info.value.fix and "Mount the drive" in info.value.fix
+    assert r.store.rows[r.collection.name] == before and r.store.calls == []
+
+
+def test_sync_with_an_emptied_root_changes_nothing(rig: Callable[..., Rig], docs: Path) -> None:
+    r = rig()
+    r.ingest(docs)
+    for f in docs.iterdir():
+        f.unlink()  # the mount point is there, the drive is not
+    with pytest.raises(RagError, match="is empty but the index holds 2 documents from it"):
+        r.ingest(docs, sync=True)
+    assert len(r.sources()) == 2
+
+
+def test_sync_of_an_empty_folder_the_index_knows_nothing_from_is_fine(
+    rig: Callable[..., Rig], docs: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "new-empty").mkdir()
+    r = rig()
+    r.ingest(docs)
+    assert r.ingest(tmp_path / "new-empty", sync=True).deleted == 0
+
+
+def test_sync_through_a_relative_or_symlinked_root(
+    rig: Callable[..., Rig], docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    link = tmp_path / "link-to-docs"
+    link.symlink_to(docs, target_is_directory=True)
+    r = rig()
+    r.ingest(link)
+    (docs / "debian.md").unlink()
+    assert r.ingest(link, sync=True).deleted == 1  # stored sources are resolved; so is the root now
+    (docs / "sqlite.txt").unlink()
+    (docs / "new.txt").write_text(SQLITE)
+    monkeypatch.chdir(tmp_path)
+    report = r.ingest(Path("docs"), sync=True)
+    assert (report.added, report.deleted) == (1, 1)
+    assert r.sources() == {str((docs / "new.txt").resolve())}
+
+
+class RecordingLock:
+    """A lock that records what the store was asked while it was held."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self.held = False
+        self.calls_inside: list[str] = []
+
+    def __enter__(self) -> RecordingLock:
+        self.held = True
+        self.seen = len(self.store.calls)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.calls_inside += [kind for kind, _ in self.store.calls[self.seen :]]
+        self.held = False
+
+
+def test_the_write_lock_is_held_around_writes_only(rig: Callable[..., Rig], docs: Path) -> None:
+    r = rig()
+    r.ingest(docs)
+    (docs / "sqlite.txt").write_text(SQLITE + "Changed.\n")
+    (docs / "debian.md").unlink()
+    lock = RecordingLock(r.store)
+    r.store.calls.clear()
+    embedded_while_held: list[bool] = []
+    real_embed = r.embedder.embed_passages
+
+    def embed(texts):  # type: ignore[no-untyped-def]
+        embedded_while_held.append(lock.held)
+        return real_embed(texts)
+
+    r.embedder.embed_passages = embed  # type: ignore[method-assign]
+    report = r.indexer.ingest([docs], sync=True, write_lock=lock)
+    assert (report.updated, report.deleted) == (1, 1)
+    assert embedded_while_held == [False]  # embedding (and loading) ran with the lock free
+    assert lock.calls_inside == [kind for kind, _ in r.store.calls]  # every write under it
+    assert lock.calls_inside.count("delete") == 2  # the old version of one file, the deleted file
+
+
+def test_files_are_read_in_a_worker_process(
+    rig: Callable[..., Rig], docs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest import indexer as module
+
+    pids: list[int | None] = []
+    real = module.LoaderProcess.load
+
+    def spy(self, path, data):  # type: ignore[no-untyped-def]
+        doc = real(self, path, data)
+        pids.append(self.pid)
+        return doc
+
+    monkeypatch.setattr(module.LoaderProcess, "load", spy)
+    assert rig().ingest(docs).added == 2
+    assert len(pids) == 2 and pids[0] == pids[1] and pids[0] not in (None, os.getpid())
+
+
+def test_a_file_over_the_time_limit_is_reported_and_the_rest_ingests(
+    rig: Callable[..., Rig], docs: Path
+) -> None:
+    from tests.hostile_files import slow_pdf
+
+    (docs / "slow.pdf").write_bytes(slow_pdf(pages=1, operators=400_000))  # ~25 s of pypdf work, limit 1 s
+    (docs / "zz-after.txt").write_text("Read after the slow file, by a fresh worker.\n")
+    report = rig(ingest={"loader_timeout": 1}).ingest(docs)
+    failed = {Path(f["path"]).name: f["error"] for f in report.failed}
+    assert failed == {
+        "slow.pdf": "reading it took longer than 1 s (ingest.loader_timeout); it was stopped and skipped"
+    }
+    assert report.added == 3 and report.exit_code == 2

@@ -14,7 +14,7 @@ import pytest
 
 from rag_app.errors import LLMServerError
 from rag_app.llm_server import STATE_FILE, LocalLLMServer
-from rag_app.process import ProcessRecord
+from rag_app.process import ProcessRecord, write_private
 
 
 class Health(BaseHTTPRequestHandler):
@@ -60,10 +60,15 @@ def server(tmp_path: Path) -> LocalLLMServer:
     return LocalLLMServer(gguf, tmp_path / "data", n_ctx=2048, threads=1)
 
 
+KEY = "per-run-key"
+
+
 def write_state(server: LocalLLMServer, record: ProcessRecord, base_url: str, **changes: Any) -> None:
     server.data_dir.mkdir(parents=True, exist_ok=True)
-    state = {**record.as_dict(), "base_url": base_url, "model": str(server.gguf), "n_ctx": server.n_ctx}
-    (server.data_dir / STATE_FILE).write_text(json.dumps({**state, **changes}))
+    state = {
+        **record.as_dict(), "base_url": base_url, "api_key": KEY, "model": str(server.gguf), "n_ctx": server.n_ctx,
+    }  # fmt: skip
+    write_private(server.data_dir / STATE_FILE, json.dumps({**state, **changes}))
 
 
 def dead_record() -> ProcessRecord:
@@ -91,8 +96,8 @@ def test_no_state_file_means_no_running_server(server: LocalLLMServer) -> None:
 
 def test_a_live_record_whose_health_answers_is_reused(server: LocalLLMServer, healthy: str) -> None:
     write_state(server, ProcessRecord.current(), healthy)
-    assert server.running() == healthy
-    assert server.ensure() == healthy and not server.owned
+    assert server.running() == (healthy, KEY)
+    assert server.ensure() == healthy and not server.owned and server.api_key == KEY
     server.close()  # not ours: the record stays
     assert server.state_path.is_file()
 
@@ -114,3 +119,26 @@ def test_a_server_that_does_not_answer_health_is_not_reused(server: LocalLLMServ
     assert server.running() is None
     write_state(server, ProcessRecord.current(), "http://127.0.0.1:9")  # nothing listens
     assert server.running() is None
+
+
+def test_a_record_others_could_read_or_without_a_key_is_ignored(server: LocalLLMServer, healthy: str) -> None:
+    write_state(server, ProcessRecord.current(), healthy)
+    server.state_path.chmod(0o644)  # the key may have been read by anyone: not ours to trust
+    assert server.running() is None
+    write_state(server, ProcessRecord.current(), healthy, api_key="")
+    assert server.running() is None
+    write_state(server, ProcessRecord.current(), healthy)
+    link = server.data_dir / "elsewhere.json"
+    server.state_path.rename(link)  # a private, valid record, reached through a symlink
+    server.state_path.symlink_to(link)  # never followed
+    assert server.running() is None
+
+
+def test_the_child_refuses_to_serve_without_a_key(tmp_path: Path) -> None:
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "rag_app.llm_server", "--model", str(tmp_path / "m.gguf"), "--port", "9"],
+        input="", capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2 and "refusing to serve without one" in proc.stdout

@@ -7,7 +7,10 @@ builds it through ``ui.service.build_indexer``, which the ``service`` fixture re
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -160,16 +163,33 @@ class FakePipeline:
 
 
 class FakeIndexer:
-    """Reports every path as added (``fail``: the exception ``ingest`` raises instead)."""
+    """Reports every path as added (``fail``: the exception ``ingest`` raises instead).
+
+    ``gate``: when set, ``ingest`` first waits for it (a file still being read), with ``reading``
+    set meanwhile; its writes then take the ``write_lock`` it was given, as the real indexer does.
+    """
 
     def __init__(self) -> None:
         self.calls: list[tuple[list[Path], bool]] = []
         self.fail: BaseException | None = None
+        self.gate: threading.Event | None = None
+        self.reading = threading.Event()
 
-    def ingest(self, paths: list[Path], sync: bool = False, progress: Progress | None = None) -> IngestReport:
+    def ingest(
+        self,
+        paths: list[Path],
+        sync: bool = False,
+        progress: Progress | None = None,
+        write_lock: AbstractContextManager[object] | None = None,
+    ) -> IngestReport:
         self.calls.append((list(paths), sync))
         if self.fail is not None:
             raise self.fail
+        self.reading.set()
+        if self.gate is not None:
+            self.gate.wait(30)
+        with write_lock or contextlib.nullcontext():
+            pass  # the batch write
         report = IngestReport(collection="docs_fake")
         if progress is not None:
             progress.update(Step("ingest", 0, len(paths)))

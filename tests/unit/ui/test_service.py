@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,22 @@ def test_delete_removes_the_index_entry_and_the_file_only_when_asked(
     pipe.elsewhere.clear()
     doc = service.delete("d3", remove_file=True)
     assert doc is not None and doc["file_removed"] is True and not upload.exists()
+
+
+def test_a_delete_does_not_wait_for_an_ingest_still_reading_files(
+    service: RagService, indexer: FakeIndexer
+) -> None:
+    indexer.gate = threading.Event()
+    ingest = threading.Thread(target=lambda: list(service.ingest([Path("/docs/slow.pdf")])), daemon=True)
+    ingest.start()
+    assert indexer.reading.wait(10)
+    delete = threading.Thread(target=service.delete, args=("d1",), daemon=True)
+    delete.start()
+    delete.join(10)  # with the old lock around the whole ingest it waited for the gate
+    finished_first = not delete.is_alive()
+    indexer.gate.set()
+    ingest.join(10)
+    assert finished_first and not ingest.is_alive()
 
 
 def test_collections_and_switching(service: RagService, pipe: FakePipeline) -> None:

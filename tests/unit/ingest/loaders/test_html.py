@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ingest.formats import load
+from tests.hostile_files import nested_html
 from tests.unit.ingest.files import R_FAQ_PDF, assert_ingest_error, load_file
 
 HTML = b"""<!doctype html>
@@ -59,3 +62,16 @@ def test_html_div_text_is_not_lost(tmp_path: Path) -> None:
 def test_html_with_only_chrome_has_no_text(tmp_path: Path) -> None:
     html = b"<html><body><script>x()</script><nav>menu</nav></body></html>"
     assert_ingest_error(tmp_path / "chrome.html", html, "no text")
+
+
+@pytest.mark.timeout(60)  # a hang guard: the old loader was quadratic in the depth (~10 min here)
+def test_deeply_nested_page_is_read_in_one_pass(tmp_path: Path) -> None:
+    doc = load_file(tmp_path / "nested.html", nested_html(20_000))
+    text = doc.sections[0].text
+    assert text.count("x") == 20_000 and text.endswith("The end marker.")
+
+
+def test_headings_inside_blocks_and_text_after_them(tmp_path: Path) -> None:
+    page = b"<body><div>lead <section><h2>Inner <b>bold</b></h2><p>under</p></section> tail</div></body>"
+    doc = load_file(tmp_path / "h.html", page)
+    assert [(s.heading, s.text) for s in doc.sections] == [("", "lead"), ("Inner bold", "under\ntail")]

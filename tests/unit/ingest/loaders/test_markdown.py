@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from tests.hostile_files import long_heading_markdown
 from tests.unit.ingest.files import load_file
 
 MARKDOWN = """\
@@ -71,3 +74,22 @@ def test_markdown_fenced_code_is_verbatim(tmp_path: Path) -> None:
     doc = load_file(tmp_path / "code.md", text.encode())
     assert [s.heading for s in doc.sections] == ["Code"]
     assert doc.sections[0].text == f"Before.\n\n{code}\n\nAfter."
+
+
+def test_heading_rules() -> None:
+    from ingest.loaders.markdown import heading
+
+    assert heading("## Install ##") == (2, "Install")
+    assert heading("# C#") == (1, "C#")  # a closing run counts only after a space
+    assert heading("#\tTabbed") == (1, "Tabbed")
+    assert heading("#NoSpace") is None
+    assert heading("####### seven") is None
+    assert heading("# ") is None
+    assert heading(" # indented") is None
+
+
+@pytest.mark.timeout(30)  # a hang guard: the old regex needed hours for this line
+def test_a_long_line_of_spaces_is_read_in_linear_time(tmp_path: Path) -> None:
+    doc = load_file(tmp_path / "hostile.md", long_heading_markdown(20_000))
+    assert doc.sections[0].heading.startswith("a ") and doc.sections[0].heading.endswith(" b")
+    assert doc.sections[0].text == "Body under the long heading."

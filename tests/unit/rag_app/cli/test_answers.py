@@ -88,3 +88,28 @@ def test_query_files_and_filters(tmp_path: Path) -> None:
         _read_queries(str(bad))
     assert _filters((), (), ()) is None
     assert _filters(("docs/*.md",), (), ()) is not None
+
+
+def test_search_and_ask_print_no_control_sequences(
+    rag: Callable[..., Result], config_file: Callable[..., Path]
+) -> None:
+    from rag_app.config import load_settings
+    from rag_app.pipeline import Components
+    from tests.hostile_files import TERMINAL_ATTACK
+    from tests.unit.rag_app.fakes import index_texts
+
+    path = config_file()
+    c = Components(load_settings(path, env={}))
+    index_texts(
+        c.store,
+        c.collection.name,
+        {f"/docs/evil{TERMINAL_ATTACK}.md": [f"Plain words {TERMINAL_ATTACK} here."]},
+        c.embedder.fingerprint,
+    )
+    c.close()
+    for args in (["search", "plain words"], ["ask", "plain words"], ["search", "plain words", "--json"]):
+        out = rag("--config", str(path), *args).output
+        assert "Plain words" in out or (args[0] == "ask" and "linkred.md" in out), out
+        assert not any((ord(ch) < 32 and ch not in "\n\t") or 0x7F <= ord(ch) <= 0x9F for ch in out), repr(
+            out
+        )

@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 import pytest
 
 from rag_app.errors import StoreError
-from rag_app.process import ProcessRecord
+from rag_app.process import ProcessRecord, write_private
 from rag_app.store import MilvusStore, rows_for
 from rag_app.store.lite import owner_of, owner_path
 from tests.unit.rag_app.fakes import DIM, hash_vector, index_texts
@@ -45,7 +45,7 @@ def dead_pid() -> int:
 
 
 def write_owner(db: Path, record: ProcessRecord, **extra: Any) -> None:
-    owner_path(db).write_text(json.dumps({**record.as_dict(), "command": "rag chat", **extra}))
+    write_private(owner_path(db), json.dumps({**record.as_dict(), "command": "rag chat", **extra}))
 
 
 def test_owner_path_sits_beside_the_folder(tmp_path: Path) -> None:
@@ -122,9 +122,12 @@ def test_a_store_connects_to_the_owner_that_shares_its_folder(
     # The "owner" is this process's sharing server, recorded under another live pid.
     serving = MilvusStore(str(tmp_path / "served.db"), share=True)
     index_texts(serving, "c", {"/a.md": ["shared chunk"]}, FP)
-    uri = json.loads(owner_path(tmp_path / "served.db").read_text())["uri"]
+    published = json.loads(owner_path(tmp_path / "served.db").read_text())
+    uri = published["uri"]
     db = tmp_path / "milvus.db"
-    write_owner(db, other_process, uri=uri)
+    write_owner(db, other_process, uri=uri)  # an address without the token is no use
+    assert owner_of(db) is None
+    write_owner(db, other_process, uri=uri, token=published["token"])
 
     client = MilvusStore(str(db))
     assert client.shared_from is not None and client.shared_from["uri"] == uri
@@ -155,3 +158,46 @@ def test_a_folder_locked_by_another_process_is_a_store_error_naming_the_holder(t
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_the_folders_server_answers_only_callers_with_its_token(tmp_path: Path) -> None:
+    import base64
+
+    import grpc
+    from pymilvus import MilvusClient
+    from pymilvus.exceptions import MilvusException
+    from pymilvus.grpc_gen import milvus_pb2, milvus_pb2_grpc
+
+    db = tmp_path / "milvus.db"
+    store = MilvusStore(str(db), share=True)
+    index_texts(store, "c", {"/a.md": ["private chunk"]}, FP)
+    assert oct(owner_path(db).stat().st_mode & 0o777) == "0o600"
+    record = json.loads(owner_path(db).read_text())
+    address = urlparse(record["uri"]).netloc
+    with grpc.insecure_channel(address) as channel:
+        stub = milvus_pb2_grpc.MilvusServiceStub(channel)
+        for token in (None, "guess", record["token"][:-1] + "x"):
+            metadata = [("authorization", base64.b64encode(token.encode()).decode())] if token else []
+            with pytest.raises(grpc.RpcError) as refused:
+                stub.ShowCollections(milvus_pb2.ShowCollectionsRequest(), metadata=metadata, timeout=10)
+            assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        good = [("authorization", base64.b64encode(record["token"].encode()).decode())]
+        shown = stub.ShowCollections(milvus_pb2.ShowCollectionsRequest(), metadata=good, timeout=10)
+        assert list(shown.collection_names) == ["c"]
+    with pytest.raises(MilvusException):  # pymilvus without the token cannot even connect
+        MilvusClient(uri=record["uri"], timeout=10).list_collections()
+    allowed = MilvusClient(uri=record["uri"], token=record["token"])
+    assert allowed.list_collections() == ["c"]
+    allowed.close()
+    store.close()
+
+
+def test_a_record_others_could_read_is_not_trusted(tmp_path: Path, other_process: ProcessRecord) -> None:
+    serving = MilvusStore(str(tmp_path / "served.db"), share=True)
+    published = json.loads(owner_path(tmp_path / "served.db").read_text())
+    db = tmp_path / "milvus.db"
+    write_owner(db, other_process, uri=published["uri"], token=published["token"])
+    assert owner_of(db) is not None
+    owner_path(db).chmod(0o644)
+    assert owner_of(db) is None and owner_of(db, require_uri=False) is None
+    serving.close()

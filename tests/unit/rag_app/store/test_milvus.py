@@ -131,3 +131,26 @@ def test_server_uris_are_told_from_lite_folders() -> None:
     for uri in ("http://host:19530", "https://zilliz.example", "tcp://h:1", "unix:/tmp/m.sock"):
         assert is_server_uri(uri)
     assert not is_server_uri("./data/milvus.db") and not is_server_uri("/abs/milvus.db")
+
+
+def test_sources_like_lists_each_matching_source_once(store: MilvusStore) -> None:
+    assert store.sources_like("docs", "/docs/%") == {"/docs/sqlite.md", "/docs/r.md"}
+    assert store.sources_like("docs", "%.txt") == {"/notes/milvus.txt"}
+    assert store.sources_like("docs", "/nowhere/%") == set()
+
+
+def test_bm25_search_misreads_an_escaped_underscore_but_not_an_exact_list(tmp_path: Path) -> None:
+    # Why SearchFilters lists sources for globs with a literal "_" (Milvus Lite 3.2.2). When this
+    # fails after an upgrade, Milvus Lite honours the escape and filters.py may use LIKE again.
+    s = MilvusStore(str(tmp_path / "milvus.db"))
+    index_texts(s, "c", {"/d/my_notes.md": ["alpha beta"], "/d/myXnotes.md": ["alpha gamma"]}, FP)
+    escaped = 'source like "/d/my\\\\_notes.md"'
+    assert [
+        h.fields["source"] for h in s.search("c", "dense", 5, vector=hash_vector("alpha"), filter=escaped)
+    ] == ["/d/my_notes.md"]
+    assert s.search("c", "sparse", 5, text="alpha", filter=escaped) == []  # the upstream bug
+    exact = 'source in ["/d/my_notes.md"]'
+    assert [h.fields["source"] for h in s.search("c", "sparse", 5, text="alpha", filter=exact)] == [
+        "/d/my_notes.md"
+    ]
+    s.close()
