@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 
 from rag_app.errors import StoreError
 from rag_app.process import ProcessRecord, alive
+from rag_app.store.lite_format import locked_elsewhere
 
 
 def owner_path(db: Path) -> Path:
@@ -38,12 +39,24 @@ def owner_of(db: Path, require_uri: bool = True) -> dict[str, Any] | None:
         return None
     if not info.get("uri"):
         return None if require_uri else info
-    url = urlparse(str(info["uri"]))
-    try:
-        socket.create_connection((url.hostname or "127.0.0.1", url.port or 19530), timeout=2).close()
-    except OSError:
+    if not _reachable(str(info["uri"])):
         return None if require_uri else info
     return info
+
+
+def _reachable(uri: str) -> bool:
+    """Whether a server answers at ``uri``: Milvus Lite 2.5's unix socket, or a loopback port."""
+    try:
+        if uri.startswith("unix:"):
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(2)
+                s.connect(uri.removeprefix("unix:"))
+            return True
+        url = urlparse(uri)
+        socket.create_connection((url.hostname or "127.0.0.1", url.port or 19530), timeout=2).close()
+        return True
+    except OSError:
+        return False
 
 
 class _OpenFolders:
@@ -87,6 +100,8 @@ class LiteFolder:
                 self.shared_from = owner
                 return
             db.parent.mkdir(parents=True, exist_ok=True)
+            if str(db.resolve()) not in _OPEN.counts and locked_elsewhere(db):
+                raise RuntimeError("Open local milvus failed: the file is locked")
             self.client = MilvusClient(str(db))
         except Exception as exc:
             raise self._open_error(exc) from exc

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 import socket
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 
@@ -67,14 +67,16 @@ def test_closing_one_store_keeps_another_on_the_same_folder_usable(tmp_path: Pat
     third.close()
 
 
-def test_a_sharing_store_publishes_a_loopback_uri_until_the_last_store_closes(tmp_path: Path) -> None:
+def test_a_sharing_store_publishes_a_local_socket_until_the_last_store_closes(tmp_path: Path) -> None:
     db = tmp_path / "milvus.db"
     sharing = MilvusStore(str(db), share=True)
     record = json.loads(owner_path(db).read_text())
     assert record["pid"] == os.getpid() and record["started"] == ProcessRecord.current().started
-    url = urlparse(record["uri"])
-    assert url.scheme == "http" and url.hostname == "127.0.0.1" and url.port
-    socket.create_connection((url.hostname, url.port), timeout=2).close()  # it answers
+    assert record["uri"].startswith("unix:")  # Milvus Lite 2.5's server: a unix socket, no network port
+    sock = Path(record["uri"].removeprefix("unix:"))
+    assert sock.is_socket() and not sock.stat().st_mode & stat.S_IWOTH  # other users cannot connect
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(str(sock))  # it answers
     assert owner_of(db) is None  # this process's own record is not "another owner"
 
     plain = MilvusStore(str(db))
