@@ -44,6 +44,12 @@ class SearchResult:
     # Chat: the standalone query a follow-up was rewritten into (``query``); None on a first turn.
     condensed_from: str | None = None
     filter: str = ""
+    # The mode that really ran: ``dense`` when ``mode`` needed BM25 and the index has none.
+    mode_used: str = ""
+    notice: str | None = None  # why mode_used differs from mode
+
+    def __post_init__(self) -> None:
+        self.mode_used = self.mode_used or self.mode
 
     @property
     def reranked(self) -> bool:
@@ -54,6 +60,8 @@ class SearchResult:
             "query": self.query,
             "condensed_from": self.condensed_from,
             "mode": self.mode,
+            "mode_used": self.mode_used,
+            "notice": self.notice,
             "filter": self.filter or None,
             "results": [p.as_dict() for p in self.passages],
             "collection": self.collection,

@@ -82,18 +82,22 @@ class Retriever:
             raise ConfigError(f"Unknown search mode {mode!r}.", fix="Use dense, sparse or hybrid.")
         expr = " and ".join(f"({e})" for e in (filters.expression() if filters else "", filter) if e)
         name = self._collection.open(create=False)
+        mode_used, notice = mode, None
+        if mode != "dense" and not self._store.has_bm25(name):
+            mode_used = "dense"
+            notice = f"{mode} search ran as dense: {self._store.engine.no_bm25_reason}."
         timings: dict[str, float] = {}
         use_rerank = rerank and self._reranker is not None
         limit = max(cfg.candidates, top_k) if use_rerank else top_k
 
         vector = None
-        if mode in ("dense", "hybrid"):
+        if mode_used in ("dense", "hybrid"):
             t = time.perf_counter()
             vector = self._embedder.embed_query(query)
             timings["embed"] = time.perf_counter() - t
         t = time.perf_counter()
         hits = self._store.search(
-            name, mode, limit, vector=vector, text=query, rrf_k=cfg.rrf_k, filter=expr,
+            name, mode_used, limit, vector=vector, text=query, rrf_k=cfg.rrf_k, filter=expr,
             fusion=cfg.fusion, dense_weight=cfg.dense_weight,
         )  # fmt: skip
         timings["search"] = time.perf_counter() - t
@@ -116,4 +120,7 @@ class Retriever:
         if not applied:
             skipped = "disabled for this request (--no-rerank)" if not rerank else status.reason
         reranker_info = {"applied": applied, "model": status.model, "skipped_reason": skipped}
-        return SearchResult(query, mode, passages[:top_k], name, reranker_info, timings, filter=expr)
+        return SearchResult(
+            query, mode, passages[:top_k], name, reranker_info, timings, filter=expr,
+            mode_used=mode_used, notice=notice,
+        )  # fmt: skip

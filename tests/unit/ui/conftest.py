@@ -21,6 +21,7 @@ from rag_app.config import load_settings
 from rag_app.progress import Progress, Step
 from rag_app.settings import Settings
 from rag_app.store import CollectionInfo
+from rag_app.store.capabilities import MilvusInfo
 from rag_app.types import Passage, SearchResult
 from ui.service import RagService
 
@@ -64,6 +65,7 @@ class FakePipeline:
         self.fail: dict[str, BaseException] = {}  # method name -> exception it raises
         self.answered: list[tuple[str, list[dict[str, str]] | None]] = []
         self.closed = False
+        self.milvus_info = MilvusInfo(lite=True, version="2.5.1", bm25=True)
 
     def _raise(self, name: str) -> None:
         if name in self.fail:
@@ -109,6 +111,16 @@ class FakePipeline:
             CollectionInfo(self.collection, FINGERPRINT, chunks=2, documents=len(self.docs)),
             CollectionInfo("foreign", {}, chunks=5, documents=1),
         ]
+
+    @property
+    def milvus(self) -> MilvusInfo:
+        return self.milvus_info
+
+    def search_notice(self) -> str | None:
+        self._raise("search_notice")
+        if self.milvus_info.bm25:
+            return None
+        return f"{self.milvus_info.no_bm25_reason}: sparse and hybrid searches run as dense."
 
     def embedder_description(self) -> str:
         self._raise("embedder_description")
