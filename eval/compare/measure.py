@@ -133,7 +133,9 @@ def measure_embedder(bench: Bench, label: str, embedder_cfg: dict[str, Any]) -> 
             size_how = f"files under {folder}"
         else:  # Milvus Lite 2.5: every collection in one file, so the part that differs is estimated
             size = store.count(name) * embedder.dimension * 4
-            size_how = "estimated: dense vectors, chunks × dimension × 4 bytes (one file holds all collections)"
+            size_how = (
+                "estimated: dense vectors, chunks × dimension × 4 bytes (one file holds all collections)"
+            )
     depth = max(bench.ks)
     per_q: list[dict[str, float]] = []
     latencies: list[float] = []

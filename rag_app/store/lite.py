@@ -15,6 +15,7 @@ import json
 import os
 import socket
 import sys
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -22,6 +23,10 @@ from urllib.parse import urlparse
 from rag_app.errors import StoreError
 from rag_app.process import ProcessRecord, alive
 from rag_app.store.lite_format import locked_elsewhere
+
+# Milvus Lite 2.5 starts its engine as a child process; on a loaded machine its socket can take
+# longer than pymilvus' default 10 s to answer.
+START_TIMEOUT_S = 60.0
 
 
 def owner_path(db: Path) -> Path:
@@ -57,6 +62,29 @@ def _reachable(uri: str) -> bool:
         return True
     except OSError:
         return False
+
+
+def _start_engine(db: Path) -> None:
+    """Start (or reuse) this process's Milvus Lite server for ``db`` and wait until its socket exists.
+
+    Milvus Lite 2.5 gives its engine child 0.5 s; on a loaded machine the socket comes later, and
+    pymilvus' first call then fails at once. pymilvus reuses the server started here.
+    """
+    from milvus_lite.server_manager import server_manager_instance
+
+    uri = server_manager_instance.start_and_get_uri(str(db))
+    if uri is None:
+        raise RuntimeError("Open local milvus failed")
+    if not uri.startswith("unix:"):
+        return
+    sock = Path(uri.removeprefix("unix:"))
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not sock.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"Open local milvus failed: its engine did not answer in {START_TIMEOUT_S:.0f} s"
+            )
+        time.sleep(0.05)
 
 
 class _OpenFolders:
@@ -96,13 +124,14 @@ class LiteFolder:
         try:
             owner = owner_of(db)
             if owner and owner.get("uri"):
-                self.client = MilvusClient(uri=str(owner["uri"]))
+                self.client = MilvusClient(uri=str(owner["uri"]), timeout=START_TIMEOUT_S)
                 self.shared_from = owner
                 return
             db.parent.mkdir(parents=True, exist_ok=True)
             if str(db.resolve()) not in _OPEN.counts and locked_elsewhere(db):
                 raise RuntimeError("Open local milvus failed: the file is locked")
-            self.client = MilvusClient(str(db))
+            _start_engine(db)
+            self.client = MilvusClient(str(db), timeout=START_TIMEOUT_S)
         except Exception as exc:
             raise self._open_error(exc) from exc
         self._key = str(db.resolve())

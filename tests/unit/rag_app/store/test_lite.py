@@ -38,6 +38,22 @@ def other_process() -> Iterator[ProcessRecord]:
         proc.wait()
 
 
+# Another program holding the file with plain pymilvus (retrying: on a loaded machine Milvus Lite's
+# engine may start later than pymilvus waits).
+HOLDER = """
+import sys, time
+from pymilvus import MilvusClient
+for _ in range(120):
+    try:
+        client = MilvusClient(sys.argv[1])
+        break
+    except Exception:
+        time.sleep(0.5)
+print("open", flush=True)
+time.sleep(60)
+"""
+
+
 def dead_pid() -> int:
     proc = subprocess.Popen(["true"])
     proc.wait()  # reaped: the pid no longer names a process
@@ -140,8 +156,7 @@ def test_a_store_connects_to_the_owner_that_shares_its_folder(
 def test_a_folder_locked_by_another_process_is_a_store_error_naming_the_holder(tmp_path: Path) -> None:
     db = tmp_path / "milvus.db"
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"from pymilvus import MilvusClient; MilvusClient({str(db)!r}); "
-         "print('open', flush=True); import time; time.sleep(60)"],
+        [sys.executable, "-c", HOLDER, str(db)],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
