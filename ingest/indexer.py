@@ -56,8 +56,10 @@ class _Job:
 
 
 def _under(source: str, roots: list[Path]) -> bool:
+    """Whether ``source`` (stored resolved) is one of ``roots`` or inside one, however they were spelled."""
     src = Path(source)
-    return any(src == r or r in src.parents for r in roots)
+    resolved = [r.resolve() for r in roots]
+    return any(src == r or r in src.parents for r in resolved)
 
 
 class _Run:
