@@ -18,7 +18,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export RAGAS_DO_NOT_TRACK := true
 
-.PHONY: install install-dev run chat test lint format lock packs-extra clean
+.PHONY: install install-dev run chat test lint format lock packs-extra clean bench-search
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,12 @@ format: $(VENV)/.stamp-dev
 
 test: $(VENV)/.stamp-dev $(VENV)/.stamp-packs-test $(VENV)/.stamp-browser lint
 	$(BIN)/python -m pytest --durations=15
+
+# Search latency (issue 13): the Milvus Lite engines side by side, then retrieval quality and the latency
+# targets of the engine the app uses. Niced up (as root) so other work on the machine disturbs it less.
+bench-search: $(VENV)/.stamp-core
+	nice -n -5 $(BIN)/python benchmarks/milvus_engines.py --output bench-milvus.json
+	nice -n -5 $(BIN)/python benchmarks/retrieval_bench.py --output bench-retrieval.json
 
 # Re-resolve the locks from pyproject.toml's ranges: after changing a dependency, or (UPGRADE=1) to take
 # upstream releases on purpose. The dev lock is the superset; the app lock is constrained to agree with it.

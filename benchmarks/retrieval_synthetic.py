@@ -87,6 +87,7 @@ def synthetic(
     out: dict[str, Any] = {
         "dimension": dim,
         "dense_index": "FLAT" if store.is_lite else "AUTOINDEX",
+        "milvus": store.engine.describe(),
         "queries": len(queries),
         "modes": {},
     }
@@ -117,7 +118,7 @@ def synthetic(
         while have < size:
             n = min(batch, size - have)
             rows = synthetic_rows(have, n, dim, words, probs, seed=have)
-            store.client.insert(name, rows)
+            store.upsert(name, rows)  # in requests of at most 1,000 rows, as the app writes
             have += n
         insert_s = time.perf_counter() - t
         with contextlib.suppress(Exception):  # Milvus Lite may not need or support it

@@ -64,9 +64,10 @@ class _Job:
 
 
 def _under(source: str, roots: list[Path]) -> bool:
-    """Whether a stored source (an absolute, resolved path) is one of ``roots`` or below one."""
+    """Whether ``source`` (stored resolved) is one of ``roots`` or inside one, however they were spelled."""
     src = Path(source)
-    return any(src == r or r in src.parents for r in roots)
+    resolved = [r.resolve() for r in roots]
+    return any(src == r or r in src.parents for r in resolved)
 
 
 def _check_roots_exist(roots: list[Path]) -> None:

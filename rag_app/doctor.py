@@ -14,6 +14,7 @@ from rag_app.errors import RagError
 from rag_app.pipeline import Components
 from rag_app.retrieval.relevance import refusal_policy
 from rag_app.settings import Settings
+from rag_app.store.capabilities import BM25_SINCE
 
 Status = Literal["ok", "warn", "fail"]
 
@@ -88,13 +89,36 @@ def _reranker_check(c: Components) -> Check:
     return Check("reranker", "warn", f"unavailable, answers skip reranking: {status.reason}", status.fix)
 
 
+def _milvus_check(c: Components) -> Check:
+    """One line for Milvus: where, which (Lite or server, version) and what it can search with."""
+    store = c.store
+    engine = store.engine
+    detail = f"{mask_url(c.settings.milvus_uri)}: {engine.describe()}, {len(store.names())} collections"
+    if engine.bm25:
+        return Check("milvus", "ok", detail)
+    return Check(
+        "milvus",
+        "warn",
+        f"{detail}; sparse and hybrid searches run as dense",
+        f"For BM25 and hybrid search use Milvus {BM25_SINCE[0]}.{BM25_SINCE[1]} or newer (docs/SCALING.md).",
+    )
+
+
 def _collection_check(c: Components) -> Check:
     collection = c.collection
     name = collection.name
     if not collection.exists():
         return Check("collection", "warn", f"{name} does not exist yet", "Run `rag ingest PATH` to build it.")
     collection.open(create=False)  # checks the embedder fingerprint
-    return Check("collection", "ok", f"{name}: {collection.count()} chunks")
+    detail = f"{name}: {collection.count()} chunks"
+    if c.store.engine.bm25 and not c.store.has_bm25(name):
+        return Check(
+            "collection",
+            "warn",
+            f"{detail}, built without BM25 (by an older Milvus): sparse and hybrid searches run as dense",
+            f"Rebuild it for BM25: `rag collections drop {name}` then `rag ingest` your documents.",
+        )
+    return Check("collection", "ok", detail)
 
 
 def _refusal_check(c: Components) -> Check:
@@ -134,13 +158,7 @@ def run_checks(settings: Settings, check_llm: bool = True, share_index: bool = F
     try:
         embedder = _run("embedder", _embedder_check, c)
         checks += [embedder, _run("reranker", _reranker_check, c)]
-        milvus = _run(
-            "milvus",
-            lambda c: Check(
-                "milvus", "ok", f"{mask_url(settings.milvus_uri)} ({len(c.store.names())} collections)"
-            ),
-            c,
-        )
+        milvus = _run("milvus", _milvus_check, c)
         checks.append(milvus)
         if embedder.status == "ok":
             checks.append(_run("refusal", _refusal_check, c))

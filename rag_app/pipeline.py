@@ -30,6 +30,7 @@ from rag_app.retrieval.relevance import RefusalPolicy, refusal_policy
 from rag_app.retrieval.retriever import Retriever, SearchOptions
 from rag_app.settings import Settings
 from rag_app.store import CollectionInfo, MilvusStore, open_store
+from rag_app.store.capabilities import MilvusInfo
 from rag_app.types import SearchResult
 
 
@@ -161,6 +162,23 @@ class Pipeline:
     def collections(self) -> list[CollectionInfo]:
         """Every collection in this Milvus (each embedder builds its own)."""
         return self.components.store.collections()
+
+    @property
+    def milvus(self) -> MilvusInfo:
+        """Which Milvus holds the index and whether it has BM25 (read once)."""
+        return self.components.store.engine
+
+    def search_notice(self) -> str | None:
+        """Why ``sparse``/``hybrid`` searches of this collection run as ``dense``; None when they don't."""
+        store = self.components.store
+        if not store.engine.bm25:
+            return f"{store.engine.no_bm25_reason}: sparse and hybrid searches run as dense."
+        if self.collection_exists() and not store.has_bm25(self.collection):
+            return (
+                f"collection {self.collection} was built without BM25 (by an older Milvus): sparse and "
+                "hybrid searches run as dense."
+            )
+        return None
 
     def embedder_description(self) -> str:
         emb = self.components.embedder

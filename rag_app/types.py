@@ -47,6 +47,12 @@ class SearchResult:
     # The cosine of the closest passage to the query (dense, whatever the mode); set when asked for.
     relevance: float | None = None
     refused: bool = False  # nothing relevant: the answer says so and the LLM was not called
+    # The mode that really ran: ``dense`` when ``mode`` needed BM25 and the index has none.
+    mode_used: str = ""
+    notice: str | None = None  # why mode_used differs from mode
+
+    def __post_init__(self) -> None:
+        self.mode_used = self.mode_used or self.mode
 
     @property
     def reranked(self) -> bool:
@@ -57,6 +63,8 @@ class SearchResult:
             "query": self.query,
             "condensed_from": self.condensed_from,
             "mode": self.mode,
+            "mode_used": self.mode_used,
+            "notice": self.notice,
             "filter": self.filter or None,
             "results": [p.as_dict() for p in self.passages],
             "relevance": None if self.relevance is None else round(self.relevance, 4),

@@ -79,8 +79,11 @@ def search_html(result: SearchResult) -> str:
         note = f"reranked by {escape(str(rr.get('model')))}"
     else:
         note = f"not reranked: {escape(str(rr.get('skipped_reason') or 'reranker off'))}"
+    mode = f"<b>{escape(result.mode_used)}</b>"
+    if result.notice:
+        mode += f' <span class="rag-warn">({escape(result.notice)})</span>'
     head = (
-        f'<div class="rag-search-head">{len(result.passages)} passages · mode <b>{escape(result.mode)}</b>'
+        f'<div class="rag-search-head">{len(result.passages)} passages · mode {mode}'
         f" · collection <code>{escape(result.collection)}</code> · {note}</div>"
     )
     if not result.passages:

@@ -32,6 +32,19 @@ def banners(service: RagService) -> str:
         msg, fix = error_text(exc)
         out.append(render.banner_html("warn", "Reranker:", msg, fix))
     try:
+        notice = pipe.search_notice()
+        if notice:
+            out.append(
+                render.banner_html(
+                    "warn",
+                    "Keyword search unavailable:",
+                    notice,
+                    "Use Milvus 2.5 or newer for BM25 and hybrid search (docs/SCALING.md).",
+                )
+            )
+    except Exception:  # the index banner below says why the index cannot be read
+        pass
+    try:
         if not pipe.collection_exists():
             out.append(
                 render.banner_html(
@@ -79,7 +92,11 @@ def components_md(service: RagService) -> str:
         mask_url(llm.base_url) if llm.provider == "openai" else "local llama.cpp server (started on demand)"
     )
     lines.append(f"| LLM | `{llm.provider}:{llm.model}` at {where}, max {llm.max_tokens} tokens |")
-    lines.append(f"| Index | `{mask_url(s.milvus_uri)}` |")
+    try:
+        index = f"`{mask_url(s.milvus_uri)}`: {pipe.milvus.describe()}"
+    except Exception as exc:
+        index = f"`{mask_url(s.milvus_uri)}`: **unavailable**: {error_text(exc)[0]}"
+    lines.append(f"| Index | {index} |")
     return "\n".join(lines)
 
 

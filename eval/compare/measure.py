@@ -128,9 +128,14 @@ def measure_embedder(bench: Bench, label: str, embedder_cfg: dict[str, Any]) -> 
     size_how = "unknown (Milvus server)"
     if store.is_lite:
         folder = Path(s.milvus_uri) / "collections" / name
-        if folder.is_dir():
+        if folder.is_dir():  # Milvus Lite 3: a folder per collection
             size = folder_size(folder)
             size_how = f"files under {folder}"
+        else:  # Milvus Lite 2.5: every collection in one file, so the part that differs is estimated
+            size = store.count(name) * embedder.dimension * 4
+            size_how = (
+                "estimated: dense vectors, chunks × dimension × 4 bytes (one file holds all collections)"
+            )
     depth = max(bench.ks)
     per_q: list[dict[str, float]] = []
     latencies: list[float] = []

@@ -104,10 +104,12 @@ def search(
             result = pipe.search(q, top_k=top_k, mode=mode, rerank=not no_rerank, filters=filters)
             if q is questions[0] and not no_rerank:
                 warn_reranker(pipe, as_json)
+            if q is questions[0] and result.notice:
+                err(f"Warning: {result.notice}")
             if as_json:
                 click.echo(safe_json(result.as_dict(), indent=None if queries else 2))
                 continue
-            click.echo(safe(f"{result.mode} search in {result.collection}: {q}"))
+            click.echo(safe(f"{result.mode_used} search in {result.collection}: {q}"))
             for i, p in enumerate(result.passages, start=1):
                 d = p.as_dict()
                 rr = f"  rerank {p.rerank_score:.3f}" if p.rerank_score is not None else ""

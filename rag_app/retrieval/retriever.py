@@ -91,24 +91,28 @@ class Retriever:
             else ""
         )
         expr = " and ".join(f"({e})" for e in (where, filter) if e)
+        mode_used, notice = mode, None
+        if mode != "dense" and not self._store.has_bm25(name):
+            mode_used = "dense"
+            notice = f"{mode} search ran as dense: {self._store.engine.no_bm25_reason}."
         timings: dict[str, float] = {}
         use_rerank = rerank and self._reranker is not None
         limit = max(cfg.candidates, top_k) if use_rerank else top_k
 
         vector = None
-        if mode in ("dense", "hybrid") or relevance:
+        if mode_used in ("dense", "hybrid") or relevance:
             t = time.perf_counter()
             vector = self._embedder.embed_query(query)
             timings["embed"] = time.perf_counter() - t
         t = time.perf_counter()
         hits = self._store.search(
-            name, mode, limit, vector=vector, text=query, rrf_k=cfg.rrf_k, filter=expr,
+            name, mode_used, limit, vector=vector, text=query, rrf_k=cfg.rrf_k, filter=expr,
             fusion=cfg.fusion, dense_weight=cfg.dense_weight,
         )  # fmt: skip
         timings["search"] = time.perf_counter() - t
         best: float | None = None
         if relevance:
-            if mode == "dense":
+            if mode_used == "dense":
                 best = max((h.score for h in hits), default=None)
             else:
                 t = time.perf_counter()
@@ -135,5 +139,6 @@ class Retriever:
             skipped = "disabled for this request (--no-rerank)" if not rerank else status.reason
         reranker_info = {"applied": applied, "model": status.model, "skipped_reason": skipped}
         return SearchResult(
-            query, mode, passages[:top_k], name, reranker_info, timings, filter=expr, relevance=best
-        )
+            query, mode, passages[:top_k], name, reranker_info, timings, filter=expr, relevance=best,
+            mode_used=mode_used, notice=notice,
+        )  # fmt: skip

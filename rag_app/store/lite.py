@@ -1,30 +1,24 @@
 """Milvus Lite folders: one process per folder, shared with other ``rag`` processes over loopback.
 
-Milvus Lite locks its folder to the process that opens it, and pymilvus talks to it over gRPC.
-This process serves the folder itself (:class:`LiteServer`) on 127.0.0.1, and the server answers
-only calls that carry its per-run token: other local users cannot read or write the index through
-the port (pymilvus's own server for a ``.db`` path accepts anyone). A long-running process (chat,
-UI, ``rag milvus serve``) publishes the address and token in ``<folder>.owner.json`` (mode 0600),
-and other ``rag`` processes of the same user connect with them instead of failing on the lock;
-a record is trusted only when the file is private and its process is ours and alive
-(:func:`rag_app.process.alive`). Inside one process, several stores share one server per folder,
-which the last of them to close stops.
+Milvus Lite locks its folder to the process that opens it. That process runs Milvus Lite's engine
+(a child process) behind a unix socket, made readable and writable by this user only (mode 0600:
+other users of the machine cannot connect); a long-running one (chat, UI, ``rag milvus serve``)
+publishes the socket's address in ``<folder>.owner.json`` (mode 0600) and other ``rag`` processes of
+the same user connect to it instead of failing on the lock. A record is trusted only when the file
+is private and its process is ours and alive (:func:`rag_app.process.alive`). Inside one process,
+several stores may use one folder: pymilvus serves it from one engine, which only the last of them
+to close may stop.
 """
 
 from __future__ import annotations
 
 import atexit
-import base64
 import contextlib
-import hmac
 import json
 import os
-import secrets
 import socket
 import sys
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -32,17 +26,11 @@ from urllib.parse import urlparse
 from rag_app.errors import StoreError
 from rag_app.folders import private_folder
 from rag_app.process import ProcessRecord, alive, read_private, write_private
+from rag_app.store.lite_format import locked_elsewhere
 
-_MAX_MESSAGE = 256 * 1024 * 1024  # as Milvus Lite's own server (and Milvus standalone)
-_OPTIONS = [
-    ("grpc.max_receive_message_length", _MAX_MESSAGE),
-    ("grpc.max_send_message_length", _MAX_MESSAGE),
-    # pymilvus pings an idle connection every 10 s; gRPC's default server policy answers that with
-    # GOAWAY "too_many_pings" (and an error in the log). Allow its pings.
-    ("grpc.keepalive_permit_without_calls", 1),
-    ("grpc.http2.min_recv_ping_interval_without_data_ms", 5000),
-    ("grpc.http2.max_ping_strikes", 0),
-]
+# Milvus Lite 2.5 starts its engine as a child process; on a loaded machine its socket can take
+# longer than pymilvus' default 10 s to answer.
+START_TIMEOUT_S = 60.0
 
 
 def owner_path(db: Path) -> Path:
@@ -50,118 +38,79 @@ def owner_path(db: Path) -> Path:
 
 
 def owner_of(db: Path, require_uri: bool = True) -> dict[str, Any] | None:
-    """The live process of this user that owns a Milvus Lite folder (and shares it, if ``require_uri``)."""
+    """The live process that owns a Milvus Lite folder (and shares it, if ``require_uri``)."""
     info = read_private(owner_path(db))
     record = ProcessRecord.from_dict(info) if info is not None else None
     if info is None or record is None or record.pid == os.getpid() or not alive(record):
         return None
-    if not info.get("uri") or not info.get("token"):
+    if not info.get("uri"):
         return None if require_uri else info
-    url = urlparse(str(info["uri"]))
-    try:
-        socket.create_connection((url.hostname or "127.0.0.1", url.port or 19530), timeout=2).close()
-    except OSError:
+    if not _reachable(str(info["uri"])):
         return None if require_uri else info
     return info
 
 
-def _require_token(token: str) -> Any:
-    """A gRPC server interceptor that refuses every call without ``token`` (pymilvus sends it
-    base64-encoded in the ``authorization`` metadata, as it does to a Milvus server)."""
-    import grpc
-
-    expected = base64.b64encode(token.encode()).decode()
-
-    def deny(request: object, context: grpc.ServicerContext) -> None:
-        context.abort(grpc.StatusCode.UNAUTHENTICATED, "this Milvus Lite server needs its token")
-
-    denied = grpc.unary_unary_rpc_method_handler(deny)
-
-    class RequireToken(grpc.ServerInterceptor):
-        def intercept_service(
-            self, continuation: Callable[[grpc.HandlerCallDetails], Any], details: grpc.HandlerCallDetails
-        ) -> Any:
-            for key, value in details.invocation_metadata or ():
-                if key == "authorization" and hmac.compare_digest(str(value), expected):
-                    return continuation(details)
-            return denied
-
-    return RequireToken()
+def _reachable(uri: str) -> bool:
+    """Whether a server answers at ``uri``: Milvus Lite 2.5's unix socket, or a loopback port."""
+    try:
+        if uri.startswith("unix:"):
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(2)
+                s.connect(uri.removeprefix("unix:"))
+            return True
+        url = urlparse(uri)
+        socket.create_connection((url.hostname or "127.0.0.1", url.port or 19530), timeout=2).close()
+        return True
+    except OSError:
+        return False
 
 
-class LiteServer:
-    """This process's gRPC server for one Milvus Lite folder, on 127.0.0.1, behind a per-run token.
+def _start_engine(db: Path) -> None:
+    """Start (or reuse) this process's Milvus Lite server for ``db`` and wait until its socket exists.
 
-    Built from Milvus Lite's own servicer (``milvus_lite.adapter.grpc``, the code behind pymilvus's
-    ``.db`` paths and ``milvus-lite server``), plus the token check that code lacks.
+    Milvus Lite 2.5 gives its engine child 0.5 s; on a loaded machine the socket comes later, and
+    pymilvus' first call then fails at once. pymilvus reuses the server started here.
     """
+    from milvus_lite.server_manager import server_manager_instance
 
-    def __init__(self, db: Path) -> None:
-        import grpc
-        from milvus_lite.adapter.grpc.servicer import MilvusServicer
-        from milvus_lite.db import MilvusLite
-        from pymilvus.grpc_gen import milvus_pb2_grpc
-
-        self.token = secrets.token_urlsafe(32)
-        self._db = MilvusLite(str(db))  # takes the folder's lock (fails if another process holds it)
-        try:
-            self._server = grpc.server(
-                ThreadPoolExecutor(max_workers=10, thread_name_prefix="milvus-lite"),
-                interceptors=[_require_token(self.token)],
-                options=_OPTIONS,
+    uri = server_manager_instance.start_and_get_uri(str(db))
+    if uri is None:
+        raise RuntimeError("Open local milvus failed")
+    if not uri.startswith("unix:"):
+        return
+    sock = Path(uri.removeprefix("unix:"))
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not sock.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"Open local milvus failed: its engine did not answer in {START_TIMEOUT_S:.0f} s"
             )
-            milvus_pb2_grpc.add_MilvusServiceServicer_to_server(MilvusServicer(self._db), self._server)
-            port = self._server.add_insecure_port("127.0.0.1:0")
-            self._server.start()
-        except Exception:
-            self._db.close()
-            raise
-        self.uri = f"http://127.0.0.1:{port}"
-
-    def stop(self) -> None:
-        self._server.stop(grace=2).wait(5)
-        self._db.close()  # flushes and releases the folder's lock
+        time.sleep(0.05)
+    os.chmod(sock, 0o600)  # this user only: connecting to a unix socket needs write permission on it
 
 
 class _OpenFolders:
-    """The server of each folder this process has open, and how many stores use it."""
+    """How many stores use each folder in this process (the server behind them is per process)."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.servers: dict[str, tuple[LiteServer, int]] = {}
+        self.counts: dict[str, int] = {}
 
-    def enter(self, db: Path) -> tuple[LiteServer, bool]:
-        """The folder's server (started for the first user); True for the first user."""
-        key = str(db.resolve())
-        with self.lock:
-            server, users = self.servers.get(key) or (LiteServer(db), 0)
-            self.servers[key] = (server, users + 1)
-            return server, users == 0
+    def enter(self, key: str) -> bool:
+        """Count one more user; True for the first."""
+        self.counts[key] = self.counts.get(key, 0) + 1
+        return self.counts[key] == 1
 
-    def leave(self, db: Path) -> LiteServer | None:
-        """One user less; the server to stop when that was the last."""
-        key = str(db.resolve())
-        with self.lock:
-            server, users = self.servers.get(key, (None, 1))
-            if server is None:
-                return None
-            if users > 1:
-                self.servers[key] = (server, users - 1)
-                return None
-            del self.servers[key]
-            return server
-
-    def stop_all(self) -> None:
-        with self.lock:
-            servers, self.servers = [s for s, _ in self.servers.values()], {}
-        for server in servers:
-            with contextlib.suppress(Exception):
-                server.stop()
+    def leave(self, key: str) -> bool:
+        """Count one user less; True for the last."""
+        self.counts[key] = max(0, self.counts.get(key, 1) - 1)
+        if self.counts[key]:
+            return False
+        del self.counts[key]
+        return True
 
 
-# Process-wide on purpose: one folder, one lock, one server per process (as pymilvus had it).
+# Process-wide on purpose: it mirrors pymilvus's own process-wide server manager.
 _OPEN = _OpenFolders()
-atexit.register(_OPEN.stop_all)
 
 
 class LiteFolder:
@@ -172,23 +121,23 @@ class LiteFolder:
 
         self.db = db
         self.shared_from: dict[str, Any] | None = None
-        self._server: LiteServer | None = None
+        self._key: str | None = None
         self._record: Path | None = None
         try:
             owner = owner_of(db)
-            if owner is not None:
-                self.client = MilvusClient(uri=str(owner["uri"]), token=str(owner["token"]))
+            if owner and owner.get("uri"):
+                self.client = MilvusClient(uri=str(owner["uri"]), timeout=START_TIMEOUT_S)
                 self.shared_from = owner
                 return
             private_folder(db.parent)
-            server, first = _OPEN.enter(db)
-            self._server = server
-            self.client = MilvusClient(uri=server.uri, token=server.token)
+            if str(db.resolve()) not in _OPEN.counts and locked_elsewhere(db):
+                raise RuntimeError("Open local milvus failed: the file is locked")
+            _start_engine(db)
+            self.client = MilvusClient(str(db), timeout=START_TIMEOUT_S)
         except Exception as exc:
-            if self._server is not None:
-                self._release()
             raise self._open_error(exc) from exc
-        if first or share:
+        self._key = str(db.resolve())
+        if _OPEN.enter(self._key) or share:
             self._claim(share)
 
     def _open_error(self, exc: Exception) -> StoreError:
@@ -208,14 +157,15 @@ class LiteFolder:
         )
 
     def _claim(self, share: bool) -> None:
-        """Record this process as the folder's owner (and its server's address and token when sharing)."""
-        assert self._server is not None
+        """Record this process as the folder's owner (and its server address when sharing)."""
         info: dict[str, Any] = {
             **ProcessRecord.current().as_dict(),
             "command": " ".join(["rag", *sys.argv[1:2]]),
         }
         if share:
-            info.update(uri=self._server.uri, token=self._server.token)
+            from milvus_lite.server_manager import server_manager_instance
+
+            info["uri"] = server_manager_instance.start_and_get_uri(str(self.db))
         path = owner_path(self.db)
         write_private(path, json.dumps(info))
         self._record = path
@@ -231,18 +181,16 @@ class LiteFolder:
             with contextlib.suppress(OSError):
                 path.unlink()
 
-    def _release(self) -> None:
-        """Stop using this process's server; the last store to leave stops it (and unlocks the folder)."""
-        self._server = None
-        server = _OPEN.leave(self.db)
-        if server is None:
-            self._record = None  # another store here still uses the folder and its record
-            return
-        server.stop()
-        self._forget_record()
-
     def close(self) -> None:
         """Close the client; the folder is unlocked for other processes once the last store here closes."""
         self.client.close()
-        if self._server is not None:
-            self._release()
+        key, self._key = self._key, None
+        if key is None:
+            return
+        if not _OPEN.leave(key):
+            self._record = None  # another store here still uses the folder and its record
+            return
+        from milvus_lite.server_manager import server_manager_instance
+
+        server_manager_instance.release_server(str(self.db))
+        self._forget_record()

@@ -7,6 +7,7 @@ Milvus Lite (a local folder) by default; any ``http(s)://`` URI is a Milvus serv
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,24 @@ from rag_app.config import secret
 from rag_app.endpoints import endpoint_key, mask_url
 from rag_app.errors import CollectionNotFound, StoreError
 from rag_app.settings import Settings
+from rag_app.store.capabilities import MilvusInfo, probe
 from rag_app.store.expr import quote
 from rag_app.store.lite import LiteFolder
+from rag_app.store.lite_format import check_lite_path
 from rag_app.store.records import OUTPUT_FIELDS, CollectionInfo, DocState, Hit
-from rag_app.store.schema import ANALYZER_KEY, check_built_by, create_collection, stored_fingerprint
+from rag_app.store.schema import (
+    ANALYZER_KEY,
+    BM25_KEY,
+    check_built_by,
+    collection_meta,
+    create_collection,
+    stored_fingerprint,
+)
 
 SERVER_SCHEMES = ("http://", "https://", "tcp://", "unix:")
+# Rows per insert request. Milvus Lite 2.5 slows from ~3,000 rows/s to ~150 when one request carries
+# 5,000 rows of 384-d vectors and 120-word texts (benchmarks/README.md); 1,000 stays on the fast side.
+UPSERT_BATCH = 1000
 
 
 def is_server_uri(uri: str) -> bool:
@@ -42,10 +55,13 @@ class MilvusStore:
         logging.getLogger("milvus_lite").setLevel(logging.CRITICAL)
         # Milvus Lite has no MVCC timestamps; the query iterator warns and falls back correctly.
         logging.getLogger("pymilvus").setLevel(logging.ERROR)
+        # Milvus Lite 2.5 imports pkg_resources (setuptools<81 keeps it), which warns on import.
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
         self.uri = uri
         self.is_lite = not is_server_uri(uri)
         self._folder: LiteFolder | None = None
         if self.is_lite:
+            check_lite_path(Path(uri))
             self._folder = LiteFolder(Path(uri), share)
             self.client = self._folder.client
         else:
@@ -57,6 +73,15 @@ class MilvusStore:
                     fix="Check milvus.uri (and the token variable for a server); `rag doctor` checks it.",
                 ) from exc
         self._loaded: set[str] = set()
+        self._info: MilvusInfo | None = None
+        self._meta: dict[str, dict[str, str]] = {}
+
+    @property
+    def engine(self) -> MilvusInfo:
+        """Lite or server, its version and whether it has BM25 (asked once)."""
+        if self._info is None:
+            self._info = probe(self.client, self.is_lite)
+        return self._info
 
     @property
     def shared_from(self) -> dict[str, Any] | None:
@@ -73,8 +98,11 @@ class MilvusStore:
     def exists(self, name: str) -> bool:
         return bool(self.client.has_collection(name))
 
-    def _properties(self, name: str) -> dict[str, Any]:
-        return dict(self.client.describe_collection(name).get("properties") or {})
+    def _properties(self, name: str) -> dict[str, str]:
+        """rag-app's keys of the collection (fingerprint, schema, analyzer, BM25); read once per name."""
+        if name not in self._meta:
+            self._meta[name] = collection_meta(dict(self.client.describe_collection(name)))
+        return self._meta[name]
 
     def analyzer(self, name: str) -> str:
         """The BM25 tokenizer the collection was created with (standard | jieba)."""
@@ -84,8 +112,16 @@ class MilvusStore:
         """The fingerprint of the embedder that built the collection ({} if rag did not build it)."""
         return stored_fingerprint(self._properties(name))
 
+    def has_bm25(self, name: str) -> bool:
+        """Whether the collection has the BM25 field (``sparse`` and ``hybrid`` search need it)."""
+        return self._properties(name).get(BM25_KEY) == "true"
+
     def create(self, name: str, fingerprint: dict[str, Any], analyzer: str = "standard") -> None:
-        create_collection(self.client, name, fingerprint, analyzer=analyzer, is_lite=self.is_lite)
+        """Create the collection; without BM25 (dense only) on a Milvus server older than 2.5."""
+        create_collection(
+            self.client, name, fingerprint, analyzer=analyzer, is_lite=self.is_lite, bm25=self.engine.bm25
+        )
+        self._meta.pop(name, None)
         self._loaded.add(name)
 
     def open(self, name: str, fingerprint: dict[str, Any], create: bool, analyzer: str = "standard") -> bool:
@@ -115,6 +151,7 @@ class MilvusStore:
             )
         self.client.drop_collection(name)
         self._loaded.discard(name)
+        self._meta.pop(name, None)
 
     def count(self, name: str) -> int:
         res = self.client.query(name, filter="", output_fields=["count(*)"])
@@ -194,8 +231,8 @@ class MilvusStore:
         return bool(found)
 
     def upsert(self, name: str, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            self.client.upsert(name, list(rows))
+        for start in range(0, len(rows), UPSERT_BATCH):
+            self.client.upsert(name, list(rows[start : start + UPSERT_BATCH]))
 
     # -- search ---------------------------------------------------------------------------
     def search(
@@ -211,18 +248,59 @@ class MilvusStore:
         dense_weight: float = 0.5,
     ) -> list[Hit]:
         self._load(name)
+        if mode != "dense" and not self.has_bm25(name):
+            raise StoreError(
+                f"Collection '{name}' has no BM25 field, so it cannot serve {mode} search: "
+                f"{self.engine.no_bm25_reason}.",
+                fix="Search with mode dense, or move the index to Milvus 2.5 or newer and re-ingest.",
+            )
+        try:
+            res = self._request(name, mode, limit, vector, text, filter, rrf_k, fusion, dense_weight)
+        except Exception as exc:
+            if not filter or "MilvusException" not in type(exc).__name__:
+                raise
+            raise StoreError(
+                f"{self.engine.kind} {self.engine.version} could not apply the filter {filter}: "
+                f"{getattr(exc, 'message', exc)}",
+                fix="Milvus before 2.4 matches paths by prefix only: filter by a source folder or file "
+                "name start (--source '/docs/reports/*', --doc ID) rather than a type or a '*' inside; "
+                "or use Milvus 2.4 or newer.",
+            ) from exc
+        hits = []
+        for item in res[0] if res else []:
+            score = float(item["distance"])
+            hits.append(
+                Hit(
+                    id=str(item["id"]), score=abs(score) if mode == "sparse" else score, fields=item["entity"]
+                )
+            )
+        return hits
+
+    def _request(
+        self,
+        name: str,
+        mode: str,
+        limit: int,
+        vector: Sequence[float] | None,
+        text: str | None,
+        filter: str,
+        rrf_k: int,
+        fusion: str,
+        dense_weight: float,
+    ) -> Any:
+        """One Milvus search call for ``mode``."""
         metric = "COSINE"
         if mode == "dense":
-            res = self.client.search(
+            return self.client.search(
                 name, data=[list(vector or [])], anns_field="dense", limit=limit,
                 output_fields=OUTPUT_FIELDS, filter=filter, search_params={"metric_type": metric},
             )  # fmt: skip
-        elif mode == "sparse":
-            res = self.client.search(
+        if mode == "sparse":
+            return self.client.search(
                 name, data=[text or ""], anns_field="sparse", limit=limit,
                 output_fields=OUTPUT_FIELDS, filter=filter, search_params={"metric_type": "BM25"},
             )  # fmt: skip
-        elif mode == "hybrid":
+        if mode == "hybrid":
             from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker
 
             reqs = [
@@ -234,20 +312,10 @@ class MilvusStore:
             ranker: Any = (
                 WeightedRanker(dense_weight, 1.0 - dense_weight) if fusion == "weighted" else RRFRanker(rrf_k)
             )
-            res = self.client.hybrid_search(
+            return self.client.hybrid_search(
                 name, reqs, ranker=ranker, limit=limit, output_fields=OUTPUT_FIELDS
             )
-        else:
-            raise ValueError(f"unknown search mode {mode!r}")
-        hits = []
-        for item in res[0] if res else []:
-            score = float(item["distance"])
-            hits.append(
-                Hit(
-                    id=str(item["id"]), score=abs(score) if mode == "sparse" else score, fields=item["entity"]
-                )
-            )
-        return hits
+        raise ValueError(f"unknown search mode {mode!r}")
 
 
 def open_store(settings: Settings, share: bool = False) -> MilvusStore:

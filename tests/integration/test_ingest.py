@@ -328,3 +328,34 @@ def test_milvus_serve_lets_two_commands_share_the_index(make_config, docs_dir: P
         host.send_signal(signal.SIGINT)
         host.wait(timeout=60)
     assert not list(cfg.parent.glob("*.owner.json"))  # the host cleaned up after itself
+
+
+def test_a_long_running_client_of_a_shared_index_logs_nothing(make_config) -> None:  # type: ignore[no-untyped-def]
+    """gRPC keepalive: pymilvus pings every 10 s; a server that rejects that answers GOAWAY
+    (too_many_pings), which gRPC prints on the client's stderr. Here a client idles past several pings."""
+    cfg = make_config()
+    host = subprocess.Popen(
+        [RAG, "--config", str(cfg), "milvus", "serve"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    client_code = (
+        "import sys, time\n"
+        "from rag_app.config import load_settings\n"
+        "from rag_app.store import open_store\n"
+        "store = open_store(load_settings(sys.argv[1], env={}))\n"
+        "assert store.shared_from, 'not connected through the owner'\n"
+        "store.names(); time.sleep(35); print(store.names(), flush=True); store.close()\n"
+    )
+    try:
+        assert host.stdout is not None and "Serving" in host.stdout.readline()
+        client = subprocess.run(
+            [sys.executable, "-c", client_code, str(cfg)], capture_output=True, text=True, timeout=120
+        )
+        assert client.returncode == 0 and client.stdout.strip() == "[]", client.stderr
+        assert client.stderr == ""  # no GOAWAY / too_many_pings, no gRPC or pkg_resources lines
+    finally:
+        host.send_signal(signal.SIGINT)
+        _, host_err = host.communicate(timeout=60)
+    assert "GOAWAY" not in host_err and "too_many_pings" not in host_err, host_err

@@ -4,14 +4,13 @@ private, and a recorded process is trusted only when it is ours."""
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 import httpx
 import pytest
@@ -77,13 +76,10 @@ def test_the_local_llm_server_needs_its_key(smollm_gguf: Path, tmp_path: Path) -
         server.close()
 
 
-def test_the_shared_index_needs_its_token(make_config, embedder, docs_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    import grpc
-    from pymilvus.grpc_gen import milvus_pb2, milvus_pb2_grpc
-
+def test_the_shared_index_is_this_users_only(make_config, embedder, docs_dir: Path) -> None:  # type: ignore[no-untyped-def]
     cfg = make_config()
     pipe = pipe_for(cfg, embedder)
-    name = ingest_paths(pipe, [docs_dir]).collection
+    ingest_paths(pipe, [docs_dir])
     pipe.close()
     host = subprocess.Popen(
         [RAG, "--config", str(cfg), "milvus", "serve"],
@@ -96,17 +92,21 @@ def test_the_shared_index_needs_its_token(make_config, embedder, docs_dir: Path)
         db = cfg.parent / "milvus.db"
         assert owner_path(db).stat().st_mode & 0o777 == 0o600
         record = json.loads(owner_path(db).read_text())
-        with grpc.insecure_channel(urlparse(record["uri"]).netloc) as channel:
-            stub = milvus_pb2_grpc.MilvusServiceStub(channel)
-            for token in ("", "guess"):
-                metadata = [("authorization", base64.b64encode(token.encode()).decode())] if token else []
-                with pytest.raises(grpc.RpcError) as refused:
-                    stub.Query(
-                        milvus_pb2.QueryRequest(collection_name=name, expr="", output_fields=["text"]),
-                        metadata=metadata,
-                        timeout=30,
-                    )
-                assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert str(record["uri"]).startswith("unix:")
+        sock = Path(str(record["uri"]).removeprefix("unix:"))
+        assert sock.stat().st_uid == os.getuid() and sock.stat().st_mode & 0o077 == 0  # this user's only
+        if shutil.which("setpriv") and os.geteuid() == 0:  # another user's process needs root to start
+            probe = (
+                "import socket,sys\n"
+                "s=socket.socket(socket.AF_UNIX)\n"
+                "try:\n    s.connect(sys.argv[1])\nexcept PermissionError:\n    sys.exit(13)\n"
+            )
+            stranger = subprocess.run(
+                ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                 sys.executable, "-c", probe, str(sock)],
+                capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+            assert stranger.returncode == 13, stranger.stderr
         # Another rag process of this user reads the private record and gets in.
         listing = run_rag("--config", str(cfg), "collections", "list", "--json")
         assert listing.returncode == 0, listing.stderr

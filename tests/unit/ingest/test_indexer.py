@@ -161,6 +161,18 @@ def test_sync_deletes_only_documents_gone_from_under_the_given_paths(
     assert r.sources() == {str((docs / "sqlite.txt").resolve()), str((other / "notes.txt").resolve())}
 
 
+def test_sync_finds_gone_documents_under_a_relative_path(
+    rig: Callable[..., Rig], docs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(docs.parent)
+    r = rig()
+    r.ingest(Path("docs"))
+    (docs / "debian.md").unlink()
+    report = r.ingest(Path("docs"), sync=True)  # `rag ingest docs --sync`: sources are stored resolved
+    assert (report.deleted, report.unchanged) == (1, 1)
+    assert r.sources() == {str((docs / "sqlite.txt").resolve())}
+
+
 def test_failures_are_reported_with_reasons_and_the_rest_is_ingested(
     rig: Callable[..., Rig], docs: Path
 ) -> None:

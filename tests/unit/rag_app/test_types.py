@@ -38,9 +38,10 @@ def test_search_result_as_dict_keys_and_timings_in_ms() -> None:
     )  # fmt: skip
     d = result.as_dict()
     assert list(d) == [
-        "query", "condensed_from", "mode", "filter", "results", "relevance", "collection", "reranker",
-        "timings_ms",
+        "query", "condensed_from", "mode", "mode_used", "notice", "filter", "results", "relevance",
+        "collection", "reranker", "timings_ms",
     ]  # fmt: skip
+    assert d["mode_used"] == "hybrid" and d["notice"] is None  # the mode that ran defaults to the one asked
     assert d["results"] == [p.as_dict()]
     assert d["timings_ms"] == {"search": 12.3, "embed": 500.0}
     assert d["filter"] is None and d["condensed_from"] is None
@@ -54,3 +55,9 @@ def test_search_result_reports_filter_condensed_query_and_no_rerank() -> None:
     d = result.as_dict()
     assert d["filter"] == "doc_id == 'x'" and d["condensed_from"] == "q" and d["results"] == []
     assert not result.reranked
+
+
+def test_search_result_says_when_another_mode_ran() -> None:
+    why = "hybrid search ran as dense: Milvus server v2.3.5 has no BM25 full-text search"
+    d = SearchResult("q", "hybrid", [], "c", {"applied": False}, mode_used="dense", notice=why).as_dict()
+    assert (d["mode"], d["mode_used"], d["notice"]) == ("hybrid", "dense", why)

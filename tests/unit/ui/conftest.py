@@ -29,6 +29,7 @@ from rag_app.progress import Progress, Step
 from rag_app.retrieval.relevance import RefusalPolicy
 from rag_app.settings import Settings
 from rag_app.store import CollectionInfo
+from rag_app.store.capabilities import MilvusInfo
 from rag_app.types import Passage, SearchResult
 from tests.unit.rag_app.fakes import HashEmbedder
 from ui.service import RagService
@@ -75,6 +76,7 @@ class FakePipeline:
         self.refuse = False  # answer as the pipeline does when nothing relevant is found
         self.elsewhere: dict[str, list[str]] = {}  # doc_id -> other collections indexing it
         self.closed = False
+        self.milvus_info = MilvusInfo(lite=True, version="2.5.1", bm25=True)
 
     def _raise(self, name: str) -> None:
         if name in self.fail:
@@ -136,6 +138,16 @@ class FakePipeline:
             CollectionInfo(self.collection, FINGERPRINT, chunks=2, documents=len(self.docs)),
             CollectionInfo("foreign", {}, chunks=5, documents=1),
         ]
+
+    @property
+    def milvus(self) -> MilvusInfo:
+        return self.milvus_info
+
+    def search_notice(self) -> str | None:
+        self._raise("search_notice")
+        if self.milvus_info.bm25:
+            return None
+        return f"{self.milvus_info.no_bm25_reason}: sparse and hybrid searches run as dense."
 
     def embedder_description(self) -> str:
         self._raise("embedder_description")

@@ -11,7 +11,7 @@ import pytest
 from rag_app.collection import Collection
 from rag_app.components.rerankers import Reranker, RerankerStatus
 from rag_app.config import load_settings
-from rag_app.errors import CollectionNotFound, ConfigError
+from rag_app.errors import CollectionNotFound, ConfigError, StoreError
 from rag_app.retrieval.filters import SearchFilters
 from rag_app.retrieval.retriever import Retriever
 from rag_app.settings import RerankerSettings, Settings
@@ -182,3 +182,24 @@ def test_relevance_respects_the_filters(parts: Any) -> None:
     r = retriever(parts, mode="hybrid").search(query, relevance=True, filters=SearchFilters(types=["txt"]))
     assert r.relevance is not None and r.relevance < 0.9  # the matching sentence is filtered out
     assert r.as_dict()["relevance"] == round(r.relevance, 4)
+
+
+def test_without_bm25_sparse_and_hybrid_run_as_dense_and_say_why(parts: Any) -> None:
+    """A collection built by a Milvus without BM25 (< 2.5) has no sparse field: the search degrades."""
+    from rag_app.store.schema import create_collection
+
+    settings, embedder, store = parts
+    pinned = settings.milvus.model_copy(update={"collection": "dense_only"})
+    create_collection(store.client, "dense_only", embedder.fingerprint, bm25=False)
+    index_texts(store, "dense_only", DOCS, embedder.fingerprint)
+    r = Retriever(embedder, store, Collection(pinned, embedder, store), None, NO_RERANKER, settings.retrieval)
+    dense = r.search("SQLite has no separate server process.", top_k=2, mode="dense")
+    assert (dense.mode_used, dense.notice) == ("dense", None)
+    for mode in ("sparse", "hybrid"):
+        result = r.search("SQLite has no separate server process.", top_k=2, mode=mode)
+        assert (result.mode, result.mode_used) == (mode, "dense")
+        assert result.notice and result.notice.startswith(f"{mode} search ran as dense: Milvus Lite")
+        assert ranked(result) == ranked(dense) and "embed" in result.timings
+    with pytest.raises(StoreError, match="has no BM25 field, so it cannot serve hybrid search") as err:
+        store.search("dense_only", "hybrid", 2, vector=embedder.embed_query("x"), text="x")
+    assert err.value.fix and "mode dense" in err.value.fix

@@ -13,9 +13,13 @@ from pymilvus import MilvusClient
 from rag_app.errors import CollectionMismatch
 from rag_app.store.schema import (
     ANALYZER_KEY,
+    BM25_KEY,
     FP_KEY,
+    META_PREFIX,
+    SCHEMA_KEY,
     SCHEMA_VERSION,
     check_built_by,
+    collection_meta,
     create_collection,
     describe_fingerprint_change,
     stored_fingerprint,
@@ -43,13 +47,15 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MilvusClient]:
 
 
 def props(client: MilvusClient, name: str) -> dict[str, Any]:
-    return dict(client.describe_collection(name)["properties"])
+    return collection_meta(dict(client.describe_collection(name)))
 
 
 def test_created_collection_stores_fingerprint_schema_and_analyzer(client: MilvusClient) -> None:
+    # Milvus Lite 2.5 drops custom properties: the keys travel in the description, which it keeps.
+    assert client.describe_collection("minilm")["description"].startswith(META_PREFIX)
     p = props(client, "minilm")
     assert json.loads(p[FP_KEY]) == MINILM and stored_fingerprint(p) == MINILM
-    assert p["rag.schema"] == SCHEMA_VERSION and p[ANALYZER_KEY] == "standard"
+    assert p[SCHEMA_KEY] == SCHEMA_VERSION and p[ANALYZER_KEY] == "standard" and p[BM25_KEY] == "true"
     fields = {f["name"]: f for f in client.describe_collection("minilm")["fields"]}
     assert fields["dense"]["params"]["dim"] == 384
     assert {"id", "doc_id", "source", "page", "chunk", "text", "sparse", "n_chunks"} <= set(fields)
@@ -76,12 +82,29 @@ def test_other_fingerprint_is_a_mismatch_naming_both_models_and_the_fix(client: 
     assert err.value.fix is not None and "unset milvus.collection" in err.value.fix
 
 
-def test_older_schema_is_a_mismatch_telling_to_rebuild(client: MilvusClient) -> None:
-    create_collection(client, "old", MINILM)
-    client.alter_collection_properties("old", {"rag.schema": "1"})
+def test_older_schema_is_a_mismatch_telling_to_rebuild() -> None:
+    old = {FP_KEY: json.dumps(MINILM), SCHEMA_KEY: "1"}
     with pytest.raises(CollectionMismatch, match="older version of rag-app") as err:
-        check_built_by("old", props(client, "old"), MINILM)
+        check_built_by("old", old, MINILM)
     assert err.value.fix == "Rebuild it: `rag collections drop old` then `rag ingest` your documents."
+
+
+def test_a_collection_without_bm25_has_no_sparse_field_and_says_so(client: MilvusClient) -> None:
+    create_collection(client, "dense_only", MINILM, bm25=False)
+    fields = {f["name"] for f in client.describe_collection("dense_only")["fields"]}
+    assert "sparse" not in fields and {"text", "dense"} <= fields
+    assert props(client, "dense_only")[BM25_KEY] == "false"
+    assert stored_fingerprint(props(client, "dense_only")) == MINILM
+
+
+def test_meta_of_earlier_collections_is_read_from_properties_and_fields() -> None:
+    described = {
+        "description": "",
+        "properties": {FP_KEY: json.dumps(MINILM), SCHEMA_KEY: "2", "collection.ttl.seconds": "0"},
+        "fields": [{"name": "dense"}, {"name": "sparse"}],
+    }
+    assert collection_meta(described) == {FP_KEY: json.dumps(MINILM), SCHEMA_KEY: "2", BM25_KEY: "true"}
+    assert collection_meta({"description": META_PREFIX + "{not json", "fields": []}) == {BM25_KEY: "false"}
 
 
 def test_collection_not_built_by_rag_is_refused() -> None:
