@@ -44,6 +44,8 @@ class SearchResult:
     # Chat: the standalone query a follow-up was rewritten into (``query``); None on a first turn.
     condensed_from: str | None = None
     filter: str = ""
+    # The question's language against the collection's and the embedder's (retrieval.language_check).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def reranked(self) -> bool:
@@ -59,4 +61,5 @@ class SearchResult:
             "collection": self.collection,
             "reranker": self.reranker,
             "timings_ms": {k: round(v * 1000, 1) for k, v in self.timings.items()},
+            "warnings": self.warnings,
         }

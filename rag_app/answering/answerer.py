@@ -72,6 +72,7 @@ class Answer:
             "collection": self.search.collection,
             "reranker": self.search.reranker,
             "timings_ms": {k: round(v * 1000, 1) for k, v in self.search.timings.items()},
+            "warnings": self.search.warnings,
         }
 
 

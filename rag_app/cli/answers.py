@@ -102,6 +102,8 @@ def search(
             if as_json:
                 click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=None if queries else 2))
                 continue
+            for w in result.warnings:
+                err(f"Warning: {w}")
             click.echo(f"{result.mode} search in {result.collection}: {q}")
             for i, p in enumerate(result.passages, start=1):
                 d = p.as_dict()
@@ -142,6 +144,9 @@ def _stream_answer(
     indent: int | None = 2,
 ) -> Answer:
     result, tokens = pipe.answer(question, history=history, filters=filters)
+    if not as_json:
+        for w in result.warnings:
+            err(f"Warning: {w}")
     if not as_json and result.condensed_from is not None and result.query != question:
         click.echo(f"(searched for: {result.query})\n", nl=False)
     parts = []

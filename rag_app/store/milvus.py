@@ -26,6 +26,16 @@ def is_server_uri(uri: str) -> bool:
     return uri.startswith(SERVER_SCHEMES)
 
 
+def _quiet_jieba() -> None:
+    """Milvus Lite's jieba tokenizer (Chinese BM25) announces its dictionary on stderr at every
+    start; jieba sets its logger to DEBUG when imported, so it is quietened after the import."""
+    try:
+        import jieba
+    except ImportError:
+        return
+    jieba.setLogLevel(logging.WARNING)
+
+
 class MilvusStore:
     """The app's view of one Milvus: collections by name, documents, rows and search."""
 
@@ -41,6 +51,8 @@ class MilvusStore:
         logging.getLogger("milvus_lite").setLevel(logging.CRITICAL)
         # Milvus Lite has no MVCC timestamps; the query iterator warns and falls back correctly.
         logging.getLogger("pymilvus").setLevel(logging.ERROR)
+        if not is_server_uri(uri):
+            _quiet_jieba()
         self.uri = uri
         self.is_lite = not is_server_uri(uri)
         self._folder: LiteFolder | None = None
@@ -72,32 +84,53 @@ class MilvusStore:
     def exists(self, name: str) -> bool:
         return bool(self.client.has_collection(name))
 
-    def _properties(self, name: str) -> dict[str, Any]:
+    def properties(self, name: str) -> dict[str, Any]:
+        """The collection's stored properties (the embedder fingerprint, the BM25 tokenizer...)."""
         return dict(self.client.describe_collection(name).get("properties") or {})
+
+    def set_properties(self, name: str, properties: dict[str, str]) -> None:
+        """Add or replace properties of an existing collection."""
+        self.client.alter_collection_properties(name, properties=properties)
 
     def analyzer(self, name: str) -> str:
         """The BM25 tokenizer the collection was created with (standard | jieba)."""
-        return str(self._properties(name).get(ANALYZER_KEY) or "standard")
+        return str(self.properties(name).get(ANALYZER_KEY) or "standard")
 
     def fingerprint(self, name: str) -> dict[str, Any]:
         """The fingerprint of the embedder that built the collection ({} if rag did not build it)."""
-        return stored_fingerprint(self._properties(name))
+        return stored_fingerprint(self.properties(name))
 
-    def create(self, name: str, fingerprint: dict[str, Any], analyzer: str = "standard") -> None:
-        create_collection(self.client, name, fingerprint, analyzer=analyzer, is_lite=self.is_lite)
+    def create(
+        self,
+        name: str,
+        fingerprint: dict[str, Any],
+        analyzer: str = "standard",
+        properties: dict[str, str] | None = None,
+    ) -> None:
+        create_collection(
+            self.client, name, fingerprint, analyzer=analyzer, is_lite=self.is_lite, properties=properties
+        )
         self._loaded.add(name)
 
-    def open(self, name: str, fingerprint: dict[str, Any], create: bool, analyzer: str = "standard") -> bool:
-        """Check the collection was built by this embedder; create it if allowed. Returns True if created."""
+    def open(
+        self,
+        name: str,
+        fingerprint: dict[str, Any],
+        create: bool,
+        analyzer: str = "standard",
+        properties: dict[str, str] | None = None,
+    ) -> bool:
+        """Check the collection was built by this embedder; create it if allowed (with ``properties``
+        besides the app's own). Returns True if created."""
         if not self.exists(name):
             if not create:
                 raise CollectionNotFound(
                     f"No collection '{name}' yet for embedder {fingerprint.get('model')}.",
                     fix="Ingest documents with this embedder first: `rag ingest PATH`.",
                 )
-            self.create(name, fingerprint, analyzer=analyzer)
+            self.create(name, fingerprint, analyzer=analyzer, properties=properties)
             return True
-        check_built_by(name, self._properties(name), fingerprint)
+        check_built_by(name, self.properties(name), fingerprint)
         self._load(name)
         return False
 
@@ -161,6 +194,12 @@ class MilvusStore:
         """Stored rows (only ``fields``) matching a Milvus expression: for tools and tests, not search."""
         self._load(name)
         return list(self.client.query(name, filter=filter, output_fields=fields or ["*"], limit=limit))
+
+    def sample_texts(self, name: str, limit: int = 300) -> list[str]:
+        """Chunk texts spread over the collection's documents (the first chunks of each, up to
+        ``limit``): enough to tell what language it is in."""
+        rows = self.rows(name, ["text"], filter="chunk <= 2", limit=limit)
+        return [str(r["text"]) for r in rows]
 
     # -- documents ----------------------------------------------------------------------
     def delete_document(self, name: str, doc_id: str, except_hash: str | None = None) -> None:

@@ -15,12 +15,19 @@ from rag_app.store.records import MAX_TEXT
 SCHEMA_VERSION = "2"
 FP_KEY = "rag.fingerprint"
 ANALYZER_KEY = "rag.analyzer"
+AUTO_KEY = "rag.auto"  # embedder.provider auto chose this collection: when, why (rag_app.embedder_choice)
 
 
 def create_collection(
-    client: Any, name: str, fingerprint: dict[str, Any], analyzer: str = "standard", is_lite: bool = True
+    client: Any,
+    name: str,
+    fingerprint: dict[str, Any],
+    analyzer: str = "standard",
+    is_lite: bool = True,
+    properties: dict[str, str] | None = None,
 ) -> None:
-    """Create ``name`` for the embedder with ``fingerprint``; ``analyzer`` is the BM25 tokenizer."""
+    """Create ``name`` for the embedder with ``fingerprint``; ``analyzer`` is the BM25 tokenizer;
+    ``properties`` are stored with it besides the app's own (e.g. ``rag.auto``)."""
     from pymilvus import DataType, Function, FunctionType
 
     dim = int(fingerprint["dimension"])
@@ -61,12 +68,13 @@ def create_collection(
     dense_index = "FLAT" if is_lite else "AUTOINDEX"
     index.add_index(field_name="dense", index_type=dense_index, metric_type=metric)
     index.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
-    properties = {
+    stored = {
+        **(properties or {}),
         FP_KEY: json.dumps(fingerprint, sort_keys=True),
         "rag.schema": SCHEMA_VERSION,
         ANALYZER_KEY: analyzer,
     }
-    client.create_collection(name, schema=schema, index_params=index, properties=properties)
+    client.create_collection(name, schema=schema, index_params=index, properties=stored)
 
 
 def stored_fingerprint(props: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,32 @@
+"""rag_app.answering.refusal: the question's language, and the refusal and prompt in it."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag_app.answering.prompts import build_messages
+from rag_app.answering.refusal import (
+    REFUSALS,
+    answer_language_instruction,
+    question_language,
+    refusal_message,
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [("Debian 如何管理软件包？", "zh"), ("데비안은 무엇인가요?", "ko"), ("Debian とは何ですか", "ja"),
+     ("What is SQLite?", "en"), ("Qu'est-ce que SQLite ?", "en"), ("?", "en")],
+)  # fmt: skip
+def test_question_language_and_refusal(question: str, lang: str) -> None:
+    assert question_language(question) == lang
+    assert refusal_message(question) == REFUSALS[lang]
+
+
+def test_cjk_questions_ask_for_an_answer_in_their_language() -> None:
+    assert "Korean" in answer_language_instruction("데비안은 무엇인가요?")
+    assert answer_language_instruction("What is SQLite?") == ""
+    user = build_messages("Debian 如何管理软件包？", [], 1000)[1]["content"]
+    assert user.endswith(answer_language_instruction("Debian 如何管理软件包？"))
+    assert "Simplified Chinese" in user
+    assert "Chinese" not in build_messages("What is SQLite?", [], 1000)[1]["content"]
