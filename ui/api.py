@@ -59,6 +59,7 @@ def _rag_fields(ev: ChatEvent) -> dict[str, Any]:
         "condensed_query": result.query if result is not None and result.condensed_from is not None else None,
         "collection": result.collection if result is not None else None,
         "reranker": result.reranker if result is not None else None,
+        "warnings": result.warnings if result is not None else [],
     }
 
 

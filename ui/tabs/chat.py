@@ -90,7 +90,9 @@ def build_chat_tab(service: RagService) -> None:
                 return
             if ev.done and ev.answer is not None and ev.result is not None:
                 note = "" if ev.result.reranked else " · not reranked"
-                src = render.sources_html(ev.result.passages, ev.answer.sources, note=note)
+                src = render.warnings_html(ev.result.warnings) + render.sources_html(
+                    ev.result.passages, ev.answer.sources, note=note
+                )
                 final = [*base, *extra, _msg("assistant", text or "(no answer)"), _msg("assistant", src)]
                 turns_out = [
                     *history,
@@ -115,7 +117,7 @@ def build_chat_tab(service: RagService) -> None:
         """Answer a question from the private documents (streams; the last value has the sources).
 
         history: previous turns as {"role": "user"|"assistant", "content": str}.
-        Returns {"answer", "sources", "cited", "condensed_query", "collection", "error", "done"}.
+        Returns {"answer", "sources", "cited", "condensed_query", "collection", "warnings", "error", "done"}.
         """
         for ev in service.chat(message, clean_history(history)):
             out: dict[str, Any] = {"answer": ev.text, "done": ev.done, "error": None}
@@ -128,6 +130,7 @@ def build_chat_tab(service: RagService) -> None:
                     cited=d["cited"],
                     condensed_query=d["condensed_query"],
                     collection=d["collection"],
+                    warnings=d["warnings"],
                 )
             yield out
 

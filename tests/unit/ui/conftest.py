@@ -99,9 +99,16 @@ class FakePipeline:
 
         return result, tokens()
 
+    embedder_chosen = True  # auto has chosen (or the embedder is configured)
+    language: tuple[str, str] | None = None  # what language_warning() reports
+
     def collection_exists(self) -> bool:
         self._raise("collection_exists")
         return self.components.collection.exists()
+
+    def language_warning(self) -> tuple[str, str] | None:
+        self._raise("language_warning")
+        return self.language
 
     def collections(self) -> list[CollectionInfo]:
         self._raise("collections")
