@@ -240,6 +240,11 @@ class EvalSettings(_Section):
     bootstrap: int = Field(1000, ge=100, description="Bootstrap resamples for the 95% intervals.")
     seed: int = Field(0, description="Seed for bootstrap and test-set generation.")
     k: list[int] = Field(default_factory=lambda: [1, 5, 10], description="Cut-offs for recall@k.")
+    milvus_uri: str | None = Field(
+        None,
+        description="Where `rag eval compare` builds its own collections (prefix <collection_prefix>_eval), "
+        "never in your index: a Milvus Lite folder or http(s):// server. Default: <data_dir>/eval-index/milvus.db.",
+    )
 
 
 class ModelsSettings(_Section):
