@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import REPO, ingest_paths
 from tests.integration.ui.conftest import ARTIFACTS, PASSWORD, USER, UIServer
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 ZH = REPO / "tests" / "fixtures" / "zh"
 HAN = re.compile(r"[\u4e00-\u9fff]")
