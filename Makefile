@@ -47,9 +47,17 @@ $(VENV)/.stamp-browser: | $(BIN)/python
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
 	touch $@
 
+# Chinese, Japanese and Korean glyphs for the browser tests' screenshots (WenQuanYi Zen Hei, 16 MB);
+# the app itself needs none: the user's own browser renders its pages.
+$(VENV)/.stamp-cjk-fonts: | $(BIN)/python
+	fc-list :lang=ko 2>/dev/null | grep -q . || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q fonts-wqy-zenhei; }
+	touch $@
+
 install: $(VENV)/.stamp-core
 
-install-dev: install $(VENV)/.stamp-dev $(VENV)/.stamp-packs-test $(VENV)/.stamp-browser
+install-dev: install $(VENV)/.stamp-dev $(VENV)/.stamp-packs-test $(VENV)/.stamp-browser $(VENV)/.stamp-cjk-fonts
 
 ## Optional: the 1.5B local LLM (1.1 GB); then set llm.model: qwen2.5-coder-1.5b
 packs-extra: $(VENV)/.stamp-core
@@ -74,7 +82,7 @@ format: $(VENV)/.stamp-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(VENV)/.stamp-dev $(VENV)/.stamp-packs-test $(VENV)/.stamp-browser lint
+test: $(VENV)/.stamp-dev $(VENV)/.stamp-packs-test $(VENV)/.stamp-browser $(VENV)/.stamp-cjk-fonts lint
 	$(BIN)/python -m pytest --durations=15
 
 # Search latency (issue 13): the Milvus Lite engines side by side, then retrieval quality and the latency

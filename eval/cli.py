@@ -54,6 +54,7 @@ def eval_group() -> None:
     \b
     rag eval DATASET [--out DIR] [--json] [--limit N] [--no-ragas]
     rag eval compare DATASET --embedders A,B
+    rag eval compare --auto DOCS [--adopt]
     rag eval generate DOCS --n N
     rag eval selftest
 
@@ -115,11 +116,19 @@ def run_cmd(
 
 
 @eval_group.command("compare")
-@click.argument("dataset", type=click.Path())
+@click.argument("dataset", type=click.Path(), required=False)
+@click.option(
+    "--auto",
+    "auto_docs",
+    type=click.Path(exists=True),
+    default=None,
+    help="The bake-off: draft questions from these documents, compare every installed embedder, recommend one.",
+)
 @click.option(
     "--embedders",
-    required=True,
-    help="Comma list: provider:model, a model id, or a YAML file with embedder:.",
+    default=None,
+    help="Comma list: minilm, minilm-int8, mpnet, e5, provider:model[?key=value&...], a model id, or a "
+    "YAML file with embedder:. Required with DATASET; with --auto the default is every installed one.",
 )
 @click.option(
     "--docs",
@@ -131,38 +140,92 @@ def run_cmd(
 @click.option("--metrics", default=None, help="With --ragas: comma list of metrics.")
 @click.option(
     "--mode",
-    type=click.Choice(["dense", "sparse", "hybrid"]),
-    default="dense",
-    show_default=True,
-    help="Search mode for the retrieval metrics (dense isolates the embedder).",
+    default=None,
+    help="Search modes for the retrieval metrics, comma list of dense, sparse, hybrid (default: dense, which "
+    "isolates the embedder; with --auto: dense,hybrid).",
 )
 @click.option("--rerank", is_flag=True, help="Rerank as configured (default off: compare embedders alone).")
-@click.option("--rebuild", is_flag=True, help="Drop and re-ingest each collection (fresh ingest times).")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Drop and re-ingest the comparison's own collections (fresh ingest times).",
+)
+@click.option(
+    "--per-doc",
+    "per_doc",
+    type=int,
+    default=3,
+    show_default=True,
+    help="--auto: questions drafted per document.",
+)
+@click.option(
+    "--max-questions", type=int, default=24, show_default=True, help="--auto: questions drafted in all."
+)
+@click.option("--seed", type=int, default=None, help="--auto: chunk sampling seed (default eval.seed).")
+@click.option(
+    "--adopt",
+    is_flag=True,
+    help="--auto: also build the winner's collection in your index (auto: and use it).",
+)
 @click.option("--limit", type=int, default=None)
 @click.option("--out", type=click.Path(file_okay=False), default=None)
-@click.option("--run", "run_name", default=None, help="Run folder name (default: compare-<UTC timestamp>).")
+@click.option(
+    "--run", "run_name", default=None, help="Run folder name (default: compare-/auto-<UTC timestamp>)."
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def compare_cmd(
-    ctx: click.Context, dataset: str, embedders: str, docs: str | None, ragas: bool, metrics: str | None,
-    mode: str, rerank: bool, rebuild: bool, limit: int | None, out: str | None, run_name: str | None, as_json: bool,
+    ctx: click.Context, dataset: str | None, auto_docs: str | None, embedders: str | None, docs: str | None,
+    ragas: bool, metrics: str | None, mode: str | None, rerank: bool, rebuild: bool, per_doc: int,
+    max_questions: int, seed: int | None, adopt: bool, limit: int | None, out: str | None,
+    run_name: str | None, as_json: bool,
 ) -> None:  # fmt: skip
-    """Compare embedders on the same documents and questions (quality, latency, size, memory)."""
+    """Compare embedders on the same documents and questions (quality, latency, size, memory).
+
+    \b
+    rag eval compare DATASET --embedders minilm,e5      your own questions (JSONL/CSV)
+    rag eval compare --auto ~/my-docs                   questions drafted from the documents
+
+    The comparison builds its collections in its own index (eval.milvus_uri, default
+    data/eval-index/milvus.db): your collections are never touched, unless --adopt.
+    """
     from eval.compare.report import render_text
     from eval.compare.run import run_compare
     from eval.progress_bars import progress_bars
     from eval.ragas_metrics import parse_metrics
 
     settings = settings_of(ctx)
-    specs = [s.strip() for s in embedders.split(",") if s.strip()]
-    if len(specs) < 1:
-        raise click.UsageError("--embedders needs at least one embedder.")
-    chosen = parse_metrics(metrics, ragas=True) if ragas else []
-    with progress_bars(not as_json, "compare") as progress:
-        result = run_compare(
-            settings, dataset, specs, docs=docs, metrics=chosen, mode=mode, rerank=rerank,
-            rebuild=rebuild, limit=limit, out_dir=out, progress=progress, run_name=run_name,
-        )  # fmt: skip
+    specs = [s.strip() for s in (embedders or "").split(",") if s.strip()]
+    modes = [m.strip() for m in (mode or "").split(",") if m.strip()]
+    bad = [m for m in modes if m not in ("dense", "sparse", "hybrid")]
+    if bad:
+        raise click.BadParameter(f"{', '.join(bad)}: use dense, sparse or hybrid.", param_hint="--mode")
+    if auto_docs:
+        if dataset or ragas or limit or docs:
+            raise click.UsageError(
+                "--auto DOCS drafts its own questions: give no DATASET, --docs, --limit or --ragas."
+            )
+        from eval.compare.auto import run_bakeoff
+
+        with progress_bars(not as_json, "compare --auto") as progress:
+            result = run_bakeoff(
+                settings, auto_docs, specs or None, modes or None, per_document=per_doc,
+                max_questions=max_questions, seed=seed, adopt=adopt, rebuild=rebuild, out_dir=out,
+                run_name=run_name, progress=progress,
+            )  # fmt: skip
+    else:
+        if not dataset:
+            raise click.UsageError("Give a DATASET (with --embedders), or --auto DOCS.")
+        if not specs:
+            raise click.UsageError("--embedders needs at least one embedder (e.g. minilm,e5).")
+        if adopt:
+            raise click.UsageError("--adopt goes with --auto DOCS (the documents to build the winner from).")
+        chosen = parse_metrics(metrics, ragas=True) if ragas else []
+        with progress_bars(not as_json, "compare") as progress:
+            result = run_compare(
+                settings, dataset, specs, docs=docs, metrics=chosen, mode=modes or ["dense"], rerank=rerank,
+                rebuild=rebuild, limit=limit, out_dir=out, progress=progress, run_name=run_name,
+            )  # fmt: skip
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return

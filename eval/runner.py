@@ -314,7 +314,7 @@ def run_eval(
             "seconds": round(seconds, 1),
             "config": {
                 "collection": pipeline.collection,
-                "embedder": f"{settings.embedder.provider}:{settings.embedder.model}",
+                "embedder": _embedder_label(pipeline, settings),
                 "llm": f"{settings.llm.provider}:{settings.llm.model}",
                 "retrieval_mode": settings.retrieval.mode,
                 "top_k": settings.retrieval.top_k,
@@ -335,6 +335,15 @@ def run_eval(
             built.close()
     write_run_report(run_dir, rows, summary)
     return RunOutput(run_dir, summary, rows)
+
+
+def _embedder_label(pipe: EvaluatedPipeline, settings: Settings) -> str:
+    """``provider:model`` of the embedder in use (with ``auto``: what it chose for this index)."""
+    cfg = settings.embedder
+    if cfg.provider != "auto":
+        return f"{cfg.provider}:{cfg.model}"
+    fp = pipe.describe().get("embedder") or {}
+    return f"auto -> {fp.get('provider')}:{fp.get('model')}"
 
 
 def _check_collection(pipe: EvaluatedPipeline, dataset: str | Path) -> None:

@@ -51,6 +51,41 @@ def aggregate(
     }
 
 
+def paired_bootstrap(
+    a: Sequence[float], b: Sequence[float], resamples: int = 1000, seed: int = 0, level: float = 0.95
+) -> dict[str, Any]:
+    """Is ``a`` better than ``b`` on the same questions? A paired bootstrap of the mean difference.
+
+    The questions (pairs ``a[i]``, ``b[i]``) are resampled together, so what both find easy or
+    hard cancels out. ``distinguishable`` is True when the ``level`` interval of the mean
+    difference excludes 0; ``p`` is the two-sided share of resampled means on the other side of 0.
+
+    >>> paired_bootstrap([1, 1, 1, 1, 0], [0, 0, 0, 0, 0])["distinguishable"]
+    True
+    >>> paired_bootstrap([1, 0, 1, 0], [0, 1, 0, 1])["distinguishable"]
+    False
+    """
+    if len(a) != len(b):
+        raise ValueError(f"paired scores need equal lengths ({len(a)} vs {len(b)})")
+    diffs = np.asarray([x - y for x, y in zip(a, b, strict=True)], dtype=float)
+    if diffs.size == 0:
+        return {"n": 0, "mean_diff": None, "ci95": None, "p": None, "distinguishable": False}
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, diffs.size, size=(resamples, diffs.size))
+    means = diffs[idx].mean(axis=1)
+    alpha = (1 - level) / 2
+    lo, hi = float(np.quantile(means, alpha)), float(np.quantile(means, 1 - alpha))
+    mean = float(diffs.mean())
+    other_side = float(np.mean(means <= 0)) if mean > 0 else float(np.mean(means >= 0))
+    return {
+        "n": int(diffs.size),
+        "mean_diff": mean,
+        "ci95": [lo, hi],
+        "p": min(1.0, 2 * other_side),
+        "distinguishable": bool(lo > 0 or hi < 0),
+    }
+
+
 def percentile(values: Sequence[float], q: float) -> float | None:
     vals = [v for v in values if v is not None]
     if not vals:

@@ -34,20 +34,22 @@ from pathlib import Path
 from ingest.chunker import Chunk, Chunker, effective_chunk_size
 from ingest.formats import supported
 from ingest.ids import chunk_id, doc_id_for
-from ingest.language import detect_analyzer
+from ingest.language import analyzer_for, sample_files
 from ingest.loader_process import LoaderProcess
 from ingest.loaders.base import LoadedDocument
 from ingest.report import IngestReport
 from ingest.walk import oserror_reason, walk
 from rag_app.collection import Collection
-from rag_app.components.embedders import Embedder
+from rag_app.components.embedders.coverage import documents_warning, switch_fix
 from rag_app.errors import IngestError, RagError
+from rag_app.language import measure
 from rag_app.pipeline import Components
 from rag_app.progress import NoProgress, Progress, Step
 from rag_app.settings import Settings
 from rag_app.store import DocState, MilvusStore, rows_for
 
 READ_AHEAD = 16  # files loaded and chunked ahead of the encoder
+LANGUAGE_SAMPLE = 400  # chunks of a run whose language is checked against the embedder's
 
 
 @dataclass
@@ -104,6 +106,7 @@ class _Run:
         self.progress = progress
         self.total = 0
         self.done = 0
+        self.texts: list[str] = []  # a sample of the chunks embedded: their language is checked
 
     def notify(self, path: Path | str, status: str, chunks: int = 0) -> None:
         if status != "deleted":
@@ -118,13 +121,14 @@ class _Run:
 
 
 class Indexer:
-    """Adds, updates and (with ``sync``) removes documents in the configured embedder's collection."""
+    """Adds, updates and (with ``sync``) removes documents in the configured embedder's collection.
 
-    def __init__(
-        self, settings: Settings, embedder: Embedder, store: MilvusStore, collection: Collection
-    ) -> None:
+    A new collection gets its BM25 tokenizer (``retrieval.analyzer: auto``) and, with
+    ``embedder.provider: auto``, its embedder from the language of a sample of the files.
+    """
+
+    def __init__(self, settings: Settings, store: MilvusStore, collection: Collection) -> None:
         self._settings = settings
-        self._embedder = embedder
         self._store = store
         self._collection = collection
 
@@ -156,9 +160,17 @@ class Indexer:
             files.extend(walk(root, report))
             found[root] = len(files) + len(report.skipped) - before
         analyzer: str = settings.retrieval.analyzer
+        mix = None
+        if not self._collection.exists():  # a new collection: its embedder (auto) and tokenizer
+            limits = settings.ingest
+            # Sampled in the loader's worker too (a short limit: it only measures the language).
+            with LoaderProcess(min(limits.loader_timeout, 10), limits.loader_memory_mb) as loader:
+                mix = sample_files(files, load_fn=loader.load)
         with writing:
-            if analyzer == "auto" and not self._collection.exists():
-                analyzer = detect_analyzer(files)
+            if mix is not None and not self._collection.exists():
+                self._collection.decide(mix)
+                if analyzer == "auto":
+                    analyzer = analyzer_for(mix)
             report.collection = collection = self._collection.open(create=True, analyzer=analyzer)
         stored = self._store.documents(collection)
         if sync:
@@ -169,6 +181,7 @@ class Indexer:
         jobs = self._plan(files, stored, seen_ids, run)
         if jobs:  # the tokenizer (and the model weights) load only when there is something to embed
             self._process(collection, jobs, run, writing)
+            self._check_language(run)
         if sync:
             # Sources are stored resolved: compare with resolved roots (relative, via symlinks).
             resolved = [r.resolve() for r in roots]
@@ -225,8 +238,18 @@ class Indexer:
                 run.fail(path, oserror_reason(exc))
         return jobs
 
+    def _check_language(self, run: _Run) -> None:
+        """Warn when much of what was embedded is in a language the embedder was not trained for."""
+        emb = self._collection.embedder
+        if emb.coverage != "english" or not run.texts:
+            return
+        warning = documents_warning(emb.model_name, measure(run.texts), "the text ingested in this run")
+        if warning:
+            explicit = "model" in self._settings.embedder.model_fields_set
+            run.report.warnings.append(f"{warning} Fix: {switch_fix(explicit)}")
+
     def _chunker(self, run: _Run) -> Chunker:
-        emb, cfg = self._embedder, self._settings
+        emb, cfg = self._collection.embedder, self._settings
         prefix = emb.count_tokens(cfg.embedder.passage_prefix) if cfg.embedder.passage_prefix else 0
         size, warning = effective_chunk_size(cfg.chunking.chunk_size, emb.max_tokens, prefix)
         if warning:
@@ -280,7 +303,10 @@ class Indexer:
         self, collection: str, jobs: list[_Job], run: _Run, writing: AbstractContextManager[object]
     ) -> None:
         texts = [c.embed_text for job in jobs for c in job.chunks]
-        vectors = self._embedder.embed_passages(texts)
+        vectors = self._collection.embedder.embed_passages(texts)
+        room = LANGUAGE_SAMPLE - len(run.texts)
+        if room > 0:
+            run.texts.extend([c.text for job in jobs for c in job.chunks][:room])
         with writing:
             self._store_batch(collection, jobs, vectors, run)
 
@@ -345,5 +371,5 @@ def _read(job: _Job, chunker: Chunker, loader: LoaderProcess) -> _Job:
 
 
 def build_indexer(components: Components) -> Indexer:
-    """An :class:`Indexer` on the same embedder, store and collection as a pipeline's components."""
-    return Indexer(components.settings, components.embedder, components.store, components.collection)
+    """An :class:`Indexer` on the same store and collection (and so embedder) as a pipeline's components."""
+    return Indexer(components.settings, components.store, components.collection)

@@ -1,35 +1,53 @@
-"""The language of what is being ingested, cheaply: the share of CJK characters decides the BM25 tokenizer."""
+"""The language of what is being ingested: a sample of the files (for a new collection's embedder
+and BM25 tokenizer) and the chunks of a run (for the warning when the embedder does not cover them).
+
+The measuring itself is :mod:`rag_app.language`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from ingest.formats import load, supported
+from ingest.loaders.base import LoadedDocument
+from rag_app.language import LanguageMix, measure
+
+SAMPLE_FILES = 20  # files read to decide a new collection's embedder (auto) and tokenizer
+SAMPLE_CHARS = 20_000  # characters taken from each
+JIEBA_LANGS = ("zh", "ja")  # BM25 with jieba; Korean keeps standard (benchmarks/bm25_tokenizers.py)
+JIEBA_SHARE = 0.3
 
 
-def cjk_share(text: str) -> float:
-    """Share of CJK ideographs/kana/hangul among the letters of ``text``."""
-    cjk = letters = 0
-    for ch in text:
-        if ch.isalpha():
-            letters += 1
-            if "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af":
-                cjk += 1
-    return cjk / letters if letters else 0.0
+def sample_files(
+    files: list[Path],
+    sample: int = SAMPLE_FILES,
+    load_fn: Callable[[Path, bytes], LoadedDocument] = load,
+) -> LanguageMix:
+    """The language mix of up to ``sample`` supported files spread evenly over ``files``.
 
-
-def detect_analyzer(files: list[Path], sample: int = 5) -> str:
-    """``jieba`` when the first documents to be ingested are mostly Chinese (or Japanese/Korean), else ``standard``.
-
-    Reads at most ``sample`` supported files (2 MB each); an unreadable file just does not count.
+    Each file gives its first :data:`SAMPLE_CHARS` characters (read from at most 2 MB); an
+    unreadable file just does not count. ``load_fn`` reads one file (the indexer passes its loader
+    worker's, so a hostile file is stopped by the same limits as in the ingest itself).
     """
+    docs = [f for f in files if supported(f)]
+    if len(docs) > sample:
+        step = len(docs) / sample
+        docs = [docs[int(i * step)] for i in range(sample)]
     texts: list[str] = []
-    for path in [f for f in files if supported(f)][:sample]:
+    for path in docs:
         try:
             with path.open("rb") as fh:
                 data = fh.read(2 * 1024 * 1024)
-            doc = load(path, data)
-        except Exception:  # detection only: the ingest itself reports the file's error
+            doc = load_fn(path, data)
+        except Exception:  # measuring only: the ingest itself reports the file's error
             continue
-        texts.append(" ".join(s.text for s in doc.sections)[:20000])
-    return "jieba" if texts and cjk_share(" ".join(texts)) > 0.3 else "standard"
+        texts.append("\n".join(s.text for s in doc.sections)[:SAMPLE_CHARS])
+    return measure(texts)
+
+
+def analyzer_for(mix: LanguageMix) -> str:
+    """The BM25 tokenizer for a new collection of text with language ``mix``: ``jieba`` when at least
+    :data:`JIEBA_SHARE` of it is Chinese or Japanese, else ``standard`` (words between spaces and
+    punctuation, which is what Korean needs too: measured in benchmarks/bm25_tokenizers.py)."""
+    return "jieba" if mix.share(*JIEBA_LANGS) >= JIEBA_SHARE else "standard"

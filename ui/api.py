@@ -77,6 +77,7 @@ def _rag_fields(ev: ChatEvent) -> dict[str, Any]:
         "collection": result.collection if result is not None else None,
         "reranker": result.reranker if result is not None else None,
         "timings_ms": _timings(result),
+        "warnings": result.warnings if result is not None else [],
     }
 
 

@@ -72,6 +72,11 @@ def error_md(message: str, fix: str | None) -> str:
     return out
 
 
+def warnings_html(warnings: list[str]) -> str:
+    """One warning banner per warning (a question in another language than the documents...)."""
+    return "".join(banner_html("warn", "Note:", w) for w in warnings)
+
+
 def search_html(result: SearchResult) -> str:
     """The Search tab's results: a head line (mode, collection, reranking), then one card per passage."""
     rr = result.reranker
@@ -86,6 +91,7 @@ def search_html(result: SearchResult) -> str:
         f'<div class="rag-search-head">{len(result.passages)} passages · mode {mode}'
         f" · collection <code>{escape(result.collection)}</code> · {note}</div>"
     )
+    head = warnings_html(result.warnings) + head
     if not result.passages:
         return head + "<p><i>No results.</i></p>"
     rows = "".join(passage_html(i, p) for i, p in enumerate(result.passages, 1))

@@ -193,6 +193,8 @@ class RagService:
 
     def active_collection(self) -> str:
         try:
+            if not self.pipe.embedder_chosen:
+                return "(none yet: embedder.provider auto chooses at the first upload)"
             return self.pipe.collection
         except Exception as exc:  # the embedder may fail to load: say so, do not crash
             return f"(unavailable: {error_text(exc)[0]})"

@@ -46,14 +46,23 @@ def banners(service: RagService) -> str:
         pass
     try:
         if not pipe.collection_exists():
+            where = (
+                f"collection {pipe.collection} is empty."
+                if pipe.embedder_chosen
+                else "the embedder will be chosen from their language (embedder.provider: auto)."
+            )
             out.append(
                 render.banner_html(
                     "info",
                     "No documents yet:",
-                    f"collection {pipe.collection} is empty.",
+                    where,
                     "Upload files in the Documents tab, or run `rag ingest PATH`.",
                 )
             )
+        else:
+            problem = pipe.language_warning()
+            if problem:
+                out.append(render.banner_html("warn", "Embedder and language:", *problem))
     except Exception as exc:
         msg, fix = error_text(exc)
         out.append(render.banner_html("error", "Index unavailable:", msg, fix))

@@ -53,8 +53,32 @@ def _mb(n: int | None) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"
 
 
+def _significance(best: dict[str, Any]) -> list[str]:
+    """The paired test between the top two, in words."""
+    top = best.get("top_two")
+    if not top:
+        return []
+    lo, hi = top["ci95"]
+    verdict = (
+        "**a real difference** (the 95% interval of the difference excludes 0)"
+        if top["distinguishable"]
+        else "**not distinguishable** on these questions (the 95% interval of the difference includes 0)"
+    )
+    return [
+        f"**Top two:** {top['a']} vs {top['b']}: paired nDCG@10 difference {top['mean_diff']:+.3f} "
+        f"[{lo:+.3f}, {hi:+.3f}] over {top['n']} questions (p = {top['p']:.3f}): {verdict}.  ",
+    ]
+
+
+def _ingest(r: dict[str, Any]) -> str:
+    if r["ingest_seconds"] is None:
+        return "reused"
+    speed = r.get("ingest_chunks_per_s")
+    return fmt(r["ingest_seconds"], 1) + (f" ({speed:g}/s)" if speed else "")
+
+
 def render_markdown(result: dict[str, Any]) -> str:
-    """``compare.md``: the table of figures, the choice and how the figures were taken."""
+    """``compare.md``: the table of figures, the choice, the recommendation and how figures were taken."""
     res = result["embedders"]
     keys = list(res[0]["retrieval"]) if res else []
     lines = [
@@ -62,10 +86,17 @@ def render_markdown(result: dict[str, Any]) -> str:
         "",
         f"- dataset `{result['dataset']}` ({result['questions']} questions), documents `{result['docs']}`",
         f"- search mode {result['mode']}, reranking {'on' if result['rerank'] else 'off'}",
+        *(
+            [
+                f"- index: its own, `{result['index']['uri']}` (collection prefix `{result['index']['collection_prefix']}`)"
+            ]
+            if result.get("index")
+            else []
+        ),
         "",
         "| embedder | dim | "
         + " | ".join(keys)
-        + " | query p50 / p95 ms | ingest s | index size | load RSS |",
+        + " | query p50 / p95 ms | ingest s (chunks/s) | index size | load RSS |",
         "|---|---:|" + "---|" * len(keys) + "---|---:|---:|---:|",
     ]
     for r in res:
@@ -77,11 +108,10 @@ def render_markdown(result: dict[str, Any]) -> str:
                 if a.get("ci95")
                 else fmt(a.get("mean"))
             )
-        ingest = fmt(r["ingest_seconds"], 1) if r["ingest_seconds"] is not None else "reused"
         lines.append(
             f"| {r['label']} | {r['dimension']} | "
             + " | ".join(cells)
-            + f" | {fmt(r['query_ms']['p50'], 1)} / {fmt(r['query_ms']['p95'], 1)} | {ingest} | "
+            + f" | {fmt(r['query_ms']['p50'], 1)} / {fmt(r['query_ms']['p95'], 1)} | {_ingest(r)} | "
             f"{_mb(r['index_bytes'])} | {_mb(r['model_load_rss_bytes'])} |"
         )
     if any("ragas" in r for r in res):
@@ -96,17 +126,34 @@ def render_markdown(result: dict[str, Any]) -> str:
         "",
         f"**Best for quality:** {best['quality']}  ",
         f"**Best quality/latency trade-off:** {best['tradeoff']}  ",
+        *_significance(best),
         f"_Rule: {best['rule']}._",
         *(
             [
                 "",
-                "Not distinguishable from the best on this dataset (mean inside its 95% interval): "
+                "Not distinguishable from the best on this dataset: "
                 + ", ".join(best["not_distinguishable"])
                 + ". Prefer the cheaper one unless a larger test set separates them.",
             ]
             if best.get("not_distinguishable")
             else []
         ),
+    ]
+    if best.get("recommended"):
+        lines += [
+            "",
+            "## Recommendation",
+            "",
+            f"**{best['recommended']}**: {best.get('reason', '')}.",
+            "",
+            "To use it, put these lines in `config.yaml` (then `rag ingest` your documents: a new collection "
+            "is built next to the current one):",
+            "",
+            "```yaml",
+            best.get("config", ""),
+            "```",
+        ]
+    lines += [
         "",
         "Index size: "
         + (
@@ -118,6 +165,20 @@ def render_markdown(result: dict[str, Any]) -> str:
         "(approximate). Ingest time 'reused' means the collection already held these documents "
         "(use --rebuild to time a fresh ingest).",
     ]
+    auto = result.get("auto")
+    if auto:
+        sec = auto["seconds"]
+        lines += [
+            "",
+            "## The bake-off",
+            "",
+            f"- test set: `{auto['testset']}`, {auto['questions']} questions drafted from the documents "
+            f"(up to {auto['per_document']} per document): {auto['drafting']}",
+            f"- candidates: {', '.join(auto['candidates'])}",
+            f"- time: {sec['draft']} s drafting questions, {sec['measure']} s measuring, {sec['total']} s in all",
+        ]
+    if result.get("adopted"):
+        lines += ["", f"**Adopted:** {result['adopted']['note']}"]
     if result.get("plot"):
         lines += ["", f"![comparison]({result['plot']})"]
     if result["questions"] < 30:
@@ -128,7 +189,8 @@ def render_markdown(result: dict[str, Any]) -> str:
 
 
 def render_text(result: dict[str, Any]) -> str:
-    """The terminal summary of ``rag eval compare``: one line per embedder, the choice, the report."""
+    """The terminal summary of ``rag eval compare``: one line per embedder (and mode), the choice,
+    the recommendation with its config lines, the report."""
     lines = [
         f"Compared {len(result['embedders'])} embedders on {result['questions']} questions -> {result['out_dir']}"
     ]
@@ -141,7 +203,28 @@ def render_text(result: dict[str, Any]) -> str:
             f"p95 {fmt(r['query_ms']['p95'], 1)} ms  ingest {ingest}  index {_mb(r['index_bytes'])}  "
             f"load {_mb(r['model_load_rss_bytes'])}"
         )
-    lines.append(f"Best for quality: {result['best']['quality']}")
-    lines.append(f"Best quality/latency trade-off: {result['best']['tradeoff']}")
+    best = result["best"]
+    lines.append(f"Best for quality: {best['quality']}")
+    lines.append(f"Best quality/latency trade-off: {best['tradeoff']}")
+    top = best.get("top_two")
+    if top:
+        verdict = "significant" if top["distinguishable"] else "not distinguishable"
+        lo, hi = top["ci95"]
+        lines.append(
+            f"Top two ({top['a']} vs {top['b']}): nDCG@10 {top['mean_diff']:+.3f} [{lo:+.3f}, {hi:+.3f}], {verdict}"
+        )
+    if best.get("recommended"):
+        lines.append(f"Recommended: {best.get('reason', best['recommended'])}")
+        lines.append("config.yaml:")
+        lines.extend(f"  {line}" for line in best.get("config", "").splitlines())
+    auto = result.get("auto")
+    if auto:
+        sec = auto["seconds"]
+        lines.append(
+            f"Bake-off: {auto['questions']} questions drafted ({sec['draft']} s), measured in {sec['measure']} s, "
+            f"{sec['total']} s in all. Test set: {auto['testset']}"
+        )
+    if result.get("adopted"):
+        lines.append(f"Adopted: {result['adopted']['note']}")
     lines.append(f"Report: {Path(result['out_dir']) / 'compare.md'}")
     return "\n".join(lines)

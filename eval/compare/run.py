@@ -1,4 +1,9 @@
-"""``rag eval compare DATASET --embedders A,B``: measure each embedder, choose, write the reports."""
+"""``rag eval compare DATASET --embedders A,B``: measure each embedder, choose, write the reports.
+
+The comparison builds its collections in its own index, never in the user's: a Milvus Lite folder
+``eval-index/milvus.db`` under ``paths.data_dir`` (or ``eval.milvus_uri``), with the collection
+prefix ``<milvus.collection_prefix>_eval`` (:func:`bench_settings`). ``--rebuild`` drops only those.
+"""
 
 from __future__ import annotations
 
@@ -20,13 +25,28 @@ from rag_app.settings import Settings
 from rag_app.store import open_store
 
 
+def bench_settings(settings: Settings) -> Settings:
+    """``settings`` pointed at the comparison's own index: ``eval.milvus_uri`` (default: the Milvus
+    Lite folder ``<paths.data_dir>/eval-index/milvus.db``), prefix ``<collection_prefix>_eval``, no
+    pinned collection. The user's collections are never opened for writing."""
+    uri = settings.eval.milvus_uri or str(settings.data_dir / "eval-index" / "milvus.db")
+    milvus = settings.milvus.model_copy(
+        update={
+            "uri": uri,
+            "collection_prefix": f"{settings.milvus.collection_prefix}_eval",
+            "collection": None,
+        }
+    )
+    return settings.model_copy(update={"milvus": milvus})
+
+
 def run_compare(
     settings: Settings,
     dataset: str | Path,
     specs: list[str],
     docs: str | Path | None = None,
     metrics: list[str] | None = None,
-    mode: str = "dense",
+    mode: str | list[str] = "dense",
     rerank: bool = False,
     rebuild: bool = False,
     limit: int | None = None,
@@ -37,7 +57,8 @@ def run_compare(
     """Compare the embedders ``specs`` (see :func:`~eval.compare.spec.parse_spec`) on ``dataset``.
 
     ``docs``: the documents (default: ``docs/`` beside the dataset). ``metrics``: Ragas metrics
-    to add (default none: retrieval only). Writes ``compare.json``, ``compare.md`` and
+    to add (default none: retrieval only). ``mode``: one search mode or several (one result row
+    per embedder and mode). Writes ``compare.json``, ``compare.md`` and
     ``compare.png`` under ``<out_dir>/<run_name>`` and returns what ``compare.json`` holds.
     Progress: an ``embedders`` step before and after each embedder, and each one's own steps.
     """
@@ -55,20 +76,22 @@ def run_compare(
     run = run_name or "compare-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     run_dir = base / run
     run_dir.mkdir(parents=True, exist_ok=True)
+    modes = [mode] if isinstance(mode, str) else list(mode)
     import_shared_libraries()
-    store = open_store(settings)
+    own = bench_settings(settings)
+    store = open_store(own)
     endpoint: JudgeEndpoint | None = None
-    results = []
+    results: list[dict[str, Any]] = []
     try:
         if metrics:
             endpoint = judge_endpoint_for(settings, metrics)
         bench = Bench(
-            settings, store, docs_path, samples, ks, mode, rerank, rebuild, metrics or [],
+            own, store, docs_path, samples, ks, modes, rerank, rebuild, metrics or [],
             base / ".cache", endpoint, report,
         )  # fmt: skip
         for i, (label, cfg) in enumerate(parsed):
             report.update(Step("embedders", i, len(parsed), item=label, note="load + ingest"))
-            results.append(measure_embedder(bench, label, cfg))
+            results.extend(measure_embedder(bench, label, cfg))
             report.update(Step("embedders", i + 1, len(parsed), item=label, status="measured"))
     finally:
         if endpoint is not None:
@@ -81,10 +104,12 @@ def run_compare(
         "docs": str(docs_path),
         "questions": len(samples),
         "questions_with_references": sum(1 for s in samples if s.reference_contexts),
-        "mode": mode,
+        "mode": ",".join(modes),
+        "modes": modes,
         "rerank": rerank,
+        "index": {"uri": store.uri, "collection_prefix": own.milvus.collection_prefix},
         "embedders": results,
-        "best": choose_best(results),
+        "best": choose_best(results, settings.eval.bootstrap, settings.eval.seed),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     if plot_compare(results, run_dir / "compare.png"):

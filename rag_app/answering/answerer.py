@@ -25,7 +25,7 @@ from rag_app.answering.condense import (
 )
 from rag_app.answering.grounding import Grounder, Grounding
 from rag_app.answering.prompts import build_messages
-from rag_app.answering.refusal import refusal_text
+from rag_app.answering.refusal import refusal_message
 from rag_app.components.llm import ChatLLM
 from rag_app.retrieval.context import assemble, fit_to_budget
 from rag_app.retrieval.filters import SearchFilters
@@ -86,6 +86,7 @@ class Answer:
             "collection": self.search.collection,
             "reranker": self.search.reranker,
             "timings_ms": {k: round(v * 1000, 1) for k, v in self.search.timings.items()},
+            "warnings": self.search.warnings,
         }
 
 
@@ -168,7 +169,7 @@ class Answerer:
             t = time.perf_counter()
             result.refused = True
             result.passages = assemble(result.passages, merge_adjacent=cfg.merge_adjacent)
-            text = refusal_text(question)
+            text = refusal_message(question)
             result.timings["refuse"] = time.perf_counter() - t
             return result, iter([text])
         result.passages = self.context(result)

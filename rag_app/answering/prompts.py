@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rag_app.answering.refusal import answer_language_instruction
 from rag_app.types import Passage
 
 SYSTEM = (
@@ -80,5 +81,8 @@ def build_messages(question: str, passages: Sequence[Passage]) -> list[dict[str,
     window by :func:`rag_app.retrieval.context.fit_to_budget`) and the question."""
     blocks = [source_block(i, p) for i, p in enumerate(passages, start=1)]
     context = "\n".join(blocks) if blocks else "(no sources found)"
-    user = f"Sources:\n{context}\n\nQuestion: {question}\n\n{INSTRUCTION}"
+    language = answer_language_instruction(question)  # small models drift to English otherwise
+    user = f"Sources:\n{context}\n\nQuestion: {question}\n\n{INSTRUCTION}" + (
+        f" {language}" if language else ""
+    )
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]

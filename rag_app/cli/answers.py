@@ -109,6 +109,8 @@ def search(
             if as_json:
                 click.echo(safe_json(result.as_dict(), indent=None if queries else 2))
                 continue
+            for w in result.warnings:
+                err(f"Warning: {w}")
             click.echo(safe(f"{result.mode_used} search in {result.collection}: {q}"))
             for i, p in enumerate(result.passages, start=1):
                 d = p.as_dict()
@@ -172,6 +174,9 @@ def _stream_answer(
     indent: int | None = 2,
 ) -> Answer:
     result, tokens = pipe.answer(question, history=history, filters=filters)
+    if not as_json:
+        for w in result.warnings:
+            err(f"Warning: {w}")
     if not as_json and result.condensed_from is not None and result.query != question:
         click.echo(safe(f"(searched for: {result.query})\n"), nl=False)
     parts = []

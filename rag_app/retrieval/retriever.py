@@ -14,6 +14,7 @@ from rag_app.components.embedders import Embedder
 from rag_app.components.rerankers import Reranker, RerankerStatus
 from rag_app.errors import ConfigError
 from rag_app.retrieval.filters import SearchFilters
+from rag_app.retrieval.language_check import query_warnings
 from rag_app.settings import RetrievalSettings
 from rag_app.store import Hit, MilvusStore
 from rag_app.types import Passage, SearchResult
@@ -138,7 +139,11 @@ class Retriever:
         if not applied:
             skipped = "disabled for this request (--no-rerank)" if not rerank else status.reason
         reranker_info = {"applied": applied, "model": status.model, "skipped_reason": skipped}
+        coll = self._collection
+        warnings = query_warnings(
+            query, self._embedder.model_name, coll.language(), lambda: coll.language(identify=True)
+        )
         return SearchResult(
             query, mode, passages[:top_k], name, reranker_info, timings, filter=expr, relevance=best,
-            mode_used=mode_used, notice=notice,
+            mode_used=mode_used, notice=notice, warnings=warnings,
         )  # fmt: skip

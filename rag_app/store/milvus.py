@@ -40,6 +40,16 @@ def is_server_uri(uri: str) -> bool:
     return uri.startswith(SERVER_SCHEMES)
 
 
+def _quiet_jieba() -> None:
+    """Milvus Lite's jieba tokenizer (Chinese BM25) announces its dictionary on stderr at every
+    start; jieba sets its logger to DEBUG when imported, so it is quietened after the import."""
+    try:
+        import jieba
+    except ImportError:
+        return
+    jieba.setLogLevel(logging.WARNING)
+
+
 class MilvusStore:
     """The app's view of one Milvus: collections by name, documents, rows and search."""
 
@@ -57,6 +67,8 @@ class MilvusStore:
         logging.getLogger("pymilvus").setLevel(logging.ERROR)
         # Milvus Lite 2.5 imports pkg_resources (setuptools<81 keeps it), which warns on import.
         warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+        if not is_server_uri(uri):
+            _quiet_jieba()
         self.uri = uri
         self.is_lite = not is_server_uri(uri)
         self._folder: LiteFolder | None = None
@@ -98,43 +110,71 @@ class MilvusStore:
     def exists(self, name: str) -> bool:
         return bool(self.client.has_collection(name))
 
-    def _properties(self, name: str) -> dict[str, str]:
-        """rag-app's keys of the collection (fingerprint, schema, analyzer, BM25); read once per name."""
+    def properties(self, name: str) -> dict[str, str]:
+        """rag-app's keys of the collection (fingerprint, schema, analyzer, BM25, auto's record); read
+        once per name."""
         if name not in self._meta:
             self._meta[name] = collection_meta(dict(self.client.describe_collection(name)))
         return self._meta[name]
 
+    def set_properties(self, name: str, properties: dict[str, str]) -> None:
+        """Add or replace properties of an existing collection (a Milvus server; Milvus Lite 2.5 has
+        no way to change them: a StoreError)."""
+        if self.is_lite:
+            raise StoreError(
+                f"Milvus Lite cannot change the stored properties of the existing collection {name}.",
+                fix="Put the printed config lines in config.yaml, or drop the collection and run again.",
+            )
+        self.client.alter_collection_properties(name, properties=properties)
+        self._meta.pop(name, None)
+
     def analyzer(self, name: str) -> str:
         """The BM25 tokenizer the collection was created with (standard | jieba)."""
-        return str(self._properties(name).get(ANALYZER_KEY) or "standard")
+        return str(self.properties(name).get(ANALYZER_KEY) or "standard")
 
     def fingerprint(self, name: str) -> dict[str, Any]:
         """The fingerprint of the embedder that built the collection ({} if rag did not build it)."""
-        return stored_fingerprint(self._properties(name))
+        return stored_fingerprint(self.properties(name))
 
     def has_bm25(self, name: str) -> bool:
         """Whether the collection has the BM25 field (``sparse`` and ``hybrid`` search need it)."""
-        return self._properties(name).get(BM25_KEY) == "true"
+        return self.properties(name).get(BM25_KEY) == "true"
 
-    def create(self, name: str, fingerprint: dict[str, Any], analyzer: str = "standard") -> None:
-        """Create the collection; without BM25 (dense only) on a Milvus server older than 2.5."""
+    def create(
+        self,
+        name: str,
+        fingerprint: dict[str, Any],
+        analyzer: str = "standard",
+        properties: dict[str, str] | None = None,
+    ) -> None:
+        """Create the collection (with ``properties`` besides the app's own keys); without BM25 (dense
+        only) on a Milvus server older than 2.5."""
         create_collection(
-            self.client, name, fingerprint, analyzer=analyzer, is_lite=self.is_lite, bm25=self.engine.bm25
-        )
+            self.client, name, fingerprint, analyzer=analyzer, is_lite=self.is_lite,
+            bm25=self.engine.bm25, properties=properties,
+        )  # fmt: skip
         self._meta.pop(name, None)
         self._loaded.add(name)
 
-    def open(self, name: str, fingerprint: dict[str, Any], create: bool, analyzer: str = "standard") -> bool:
-        """Check the collection was built by this embedder; create it if allowed. Returns True if created."""
+    def open(
+        self,
+        name: str,
+        fingerprint: dict[str, Any],
+        create: bool,
+        analyzer: str = "standard",
+        properties: dict[str, str] | None = None,
+    ) -> bool:
+        """Check the collection was built by this embedder; create it if allowed (with ``properties``
+        besides the app's own). Returns True if created."""
         if not self.exists(name):
             if not create:
                 raise CollectionNotFound(
                     f"No collection '{name}' yet for embedder {fingerprint.get('model')}.",
                     fix="Ingest documents with this embedder first: `rag ingest PATH`.",
                 )
-            self.create(name, fingerprint, analyzer=analyzer)
+            self.create(name, fingerprint, analyzer=analyzer, properties=properties)
             return True
-        check_built_by(name, self._properties(name), fingerprint)
+        check_built_by(name, self.properties(name), fingerprint)
         self._load(name)
         return False
 
@@ -213,6 +253,12 @@ class MilvusStore:
         """Stored rows (only ``fields``) matching a Milvus expression: for tools and tests, not search."""
         self._load(name)
         return list(self.client.query(name, filter=filter, output_fields=fields or ["*"], limit=limit))
+
+    def sample_texts(self, name: str, limit: int = 300) -> list[str]:
+        """Chunk texts spread over the collection's documents (the first chunks of each, up to
+        ``limit``): enough to tell what language it is in."""
+        rows = self.rows(name, ["text"], filter="chunk <= 2", limit=limit)
+        return [str(r["text"]) for r in rows]
 
     # -- documents ----------------------------------------------------------------------
     def delete_document(self, name: str, doc_id: str, except_hash: str | None = None) -> None:

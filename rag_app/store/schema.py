@@ -22,6 +22,7 @@ ANALYZER_KEY = "rag.analyzer"
 SCHEMA_KEY = "rag.schema"
 BM25_KEY = "rag.bm25"
 META_PREFIX = "rag-app collection "
+AUTO_KEY = "rag.auto"  # embedder.provider auto chose this collection: when, why (rag_app.embedder_choice)
 
 
 def create_collection(
@@ -31,8 +32,10 @@ def create_collection(
     analyzer: str = "standard",
     is_lite: bool = True,
     bm25: bool = True,
+    properties: dict[str, str] | None = None,
 ) -> None:
-    """Create ``name`` for the embedder with ``fingerprint``; ``analyzer`` is the BM25 tokenizer.
+    """Create ``name`` for the embedder with ``fingerprint``; ``analyzer`` is the BM25 tokenizer;
+    ``properties`` are kept with the app's own keys (e.g. ``rag.auto``).
 
     ``bm25=False`` (a Milvus server older than 2.5) leaves out the BM25 function and its sparse
     field: such a collection serves dense search only.
@@ -41,6 +44,7 @@ def create_collection(
 
     dim = int(fingerprint["dimension"])
     meta = {
+        **(properties or {}),
         FP_KEY: json.dumps(fingerprint, sort_keys=True),
         SCHEMA_KEY: SCHEMA_VERSION,
         ANALYZER_KEY: analyzer,
@@ -103,8 +107,8 @@ def collection_meta(described: dict[str, Any]) -> dict[str, str]:
         with contextlib.suppress(ValueError, AttributeError):
             meta.update({str(k): str(v) for k, v in json.loads(desc[len(META_PREFIX) :]).items()})
     for key, value in dict(described.get("properties") or {}).items():
-        if str(key).startswith("rag."):
-            meta.setdefault(str(key), str(value))
+        if str(key).startswith("rag."):  # a server keeps them too, and changes land here
+            meta[str(key)] = str(value)
     if BM25_KEY not in meta:  # older collections: BM25 exactly when the sparse field exists
         names = {f.get("name") for f in described.get("fields") or []}
         meta[BM25_KEY] = "true" if "sparse" in names else "false"

@@ -43,12 +43,16 @@ def _answer_messages(answer: Answer) -> list[ChatMessage]:
     result = answer.search
     aid = evidence.new_answer_id()
     if answer.refused:
-        cards = evidence.evidence_cards_html(result.passages, None, aid, title="Closest passages")
+        cards = render.warnings_html(result.warnings) + evidence.evidence_cards_html(
+            result.passages, None, aid, title="Closest passages"
+        )
         refusal = evidence.refusal_html(answer.text, result.relevance)
         return [_msg("assistant", refusal), _msg("assistant", cards)]
     note = "" if result.reranked else " · not reranked"
     body = evidence.answer_html(answer.text, answer.grounding, aid)
-    cards = evidence.evidence_cards_html(result.passages, answer.grounding, aid, answer.cited, note=note)
+    cards = render.warnings_html(result.warnings) + evidence.evidence_cards_html(
+        result.passages, answer.grounding, aid, answer.cited, note=note
+    )
     return [_msg("assistant", body), _msg("assistant", cards)]
 
 
@@ -132,8 +136,8 @@ def build_chat_tab(service: RagService) -> None:
 
         history: previous turns as {"role": "user"|"assistant", "content": str}.
         Returns {"answer", "sources", "cited", "grounding", "refused", "condensed_query", "collection",
-        "error", "done"}; ``grounding`` (each answer sentence with its supporting passage and span, or
-        unsupported) and the sources arrive with the last value.
+        "warnings", "error", "done"}; ``grounding`` (each answer sentence with its supporting passage and
+        span, or unsupported) and the sources arrive with the last value.
         """
         for ev in service.chat(message, clean_history(history)):
             out: dict[str, Any] = {"answer": ev.text, "done": ev.done, "error": None}
@@ -148,6 +152,7 @@ def build_chat_tab(service: RagService) -> None:
                     refused=d["refused"],
                     condensed_query=d["condensed_query"],
                     collection=d["collection"],
+                    warnings=d["warnings"],
                 )
             yield out
 

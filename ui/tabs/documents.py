@@ -104,11 +104,12 @@ def summary(last: IngestEvent) -> str:
     if last.error is not None:
         return f"Ingest failed: {last.error[0]}"
     rep = last.report or {}
-    return (
+    done = (
         f"Done: {rep.get('added', 0)} added, {rep.get('updated', 0)} updated, "
         f"{rep.get('unchanged', 0)} unchanged, {len(rep.get('failed', []))} failed "
         f"({rep.get('seconds', 0)} s)"
     )
+    return " ".join([done, *(f"Warning: {w}" for w in rep.get("warnings", []))])
 
 
 def build_documents_tab(service: RagService) -> DocumentsTab:

@@ -23,6 +23,7 @@ from rag_app.settings import Settings
 from ui import render
 from ui.service import error_text
 from ui.tabs import Update
+from ui.tabs.bakeoff import build_bakeoff_section
 
 REPO = Path(__file__).resolve().parents[2]  # the checkout, where eval/datasets/ ships
 DATASETS = ("eval/datasets/faq/questions-small.jsonl", "eval/datasets/faq/questions.jsonl")
@@ -67,7 +68,8 @@ def latest_views(settings: Settings) -> Views:
     comp = latest_compare(out_dir)
     if comp is None:
         compare, compare_png = (
-            "_No embedder comparison yet: `rag eval compare DATASET --embedders A,B`._",
+            "_No embedder comparison yet: `rag eval compare DATASET --embedders A,B`, "
+            "`rag eval compare --auto DOCS`, or the bake-off below._",
             None,
         )
     else:
@@ -156,3 +158,4 @@ def build_evaluation_tab(pipeline: Pipeline) -> None:
     outputs = [status, summary, metrics_img, compare, compare_img]
     run_btn.click(run, [dataset, limit, use_ragas], outputs, api_visibility="private")
     refresh.click(show_latest, None, outputs, api_visibility="private")
+    build_bakeoff_section(pipeline)

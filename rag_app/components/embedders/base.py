@@ -18,6 +18,12 @@ from rag_app.components.packs import find_pack
 from rag_app.settings import EmbedderSettings
 
 
+def fingerprint_id(fingerprint: dict[str, Any]) -> str:
+    """A short stable id of a fingerprint (collection names derive from it)."""
+    blob = json.dumps(fingerprint, sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:10]
+
+
 class Embedder(ABC):
     """Turns text into vectors. Subclasses implement ``_encode`` for a batch of texts."""
 
@@ -71,5 +77,11 @@ class Embedder(ABC):
 
     @property
     def fingerprint_id(self) -> str:
-        blob = json.dumps(self.fingerprint, sort_keys=True).encode()
-        return hashlib.sha256(blob).hexdigest()[:10]
+        return fingerprint_id(self.fingerprint)
+
+    @property
+    def coverage(self) -> str | None:
+        """``english``, ``multilingual`` or None (unknown): the languages the model was trained for."""
+        from rag_app.components.embedders.coverage import coverage
+
+        return coverage(self.model_name)

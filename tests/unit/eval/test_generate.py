@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from eval.generate import MIN_WORDS, document_chunks, generate_testset, sample_chunks
+from eval.generate import MIN_WORDS, copied, document_chunks, generate_testset, sample_chunks
 from rag_app.components.llm import Message
 from rag_app.config import load_settings
 from rag_app.errors import EndpointUnavailable, RagError
@@ -84,3 +84,50 @@ def test_nothing_to_draft_from(tmp_path: Path) -> None:
     assert err.value.fix
     with pytest.raises(RagError, match="at least 1"):
         generate_testset(s, tmp_path, 0, seed=0, llm=ScriptedLLM(s))
+
+
+def test_questions_that_copy_their_passage_are_held_out() -> None:
+    passage = (
+        "SQLite stores the entire database in a single ordinary file on disk, which can be copied freely."
+    )
+    assert copied("Where does SQLite keep its data?", passage) is None
+    assert copied("Does SQLite store the entire database in a single ordinary file?", passage) is not None
+    assert copied("Can the single ordinary file on disk be copied?", passage) is None  # a phrase, not a copy
+    zh = "Debian 是一个自由的操作系统，由全球志愿者共同开发和维护，它以稳定和安全著称。"
+    assert copied("Debian 由谁维护？", zh) is None
+    assert copied("Debian 是一个自由的操作系统吗？", zh) is not None  # 11 of 12 characters are a run of it
+    assert copied("Debian 这个自由的系统以什么著称？", zh) is None  # a few words in common, not a copy
+
+
+def test_held_out_copies_are_replaced_from_spare_chunks_and_counted() -> None:
+    s = load_settings(None, env={})
+    picked = sample_chunks(document_chunks(DOCS, s), 3, 7)
+    copy = json.dumps({"question": picked[0]["text"][:120], "answer": "yes"})
+    llm = ScriptedLLM(s, [copy, QA])
+    rows, report = generate_testset(s, DOCS, 2, seed=7, llm=llm, spare=2)
+    assert [r["id"] for r in rows] == ["syn-7-2", "syn-7-3"]
+    assert "1 held out as copies of their passage" in report
+
+
+def test_replies_are_cached_and_cjk_passages_are_drafted_in_their_language(tmp_path: Path) -> None:
+    s = load_settings(None, env={})
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "debian.md").write_text(
+        "Debian 是一个自由的操作系统，由全球志愿者共同开发和维护。它以稳定和安全著称。" * 4
+    )
+    (docs / "notes.md").write_text((DOCS / "notes.md").read_text())
+    chunks = document_chunks(docs, s)
+    zh = [c for c in chunks if c["source"] == "debian.md"]
+    assert zh and sum(len(c["text"]) for c in zh) > 100  # Chinese text is counted by characters
+    llm = ScriptedLLM(s, [QA])
+    first, _ = generate_testset(s, docs, 4, seed=0, llm=llm, per_document=1, cache_dir=tmp_path / "cache")
+    assert {r["source"] for r in first} == {"debian.md", "notes.md"}  # one from each document
+    prompts = [m[0]["content"] for m in llm.requests]
+    assert any("Write both in Simplified Chinese" in p for p in prompts)
+    assert any("Write both in the language of the passage" in p for p in prompts)
+    again_llm = ScriptedLLM(s, [QA])
+    again, report = generate_testset(
+        s, docs, 4, seed=0, llm=again_llm, per_document=1, cache_dir=tmp_path / "cache"
+    )
+    assert again == first and again_llm.requests == [] and "2 replies from the cache" in report

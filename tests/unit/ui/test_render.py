@@ -62,6 +62,17 @@ def test_search_results_say_how_they_were_ranked() -> None:
     empty = SearchResult("q", "dense", [], "c", {"applied": False, "skipped_reason": "reranker off"})
     assert "not reranked: reranker off" in render.search_html(empty)
     assert render.search_html(empty).endswith("<p><i>No results.</i></p>")
+    assert "rag-banner" not in html
+
+
+def test_search_results_and_answers_show_language_warnings_first() -> None:
+    result = SearchResult(
+        "데비안?", "hybrid", [_passage()], "c", {"applied": False}, warnings=["Korean <vs> Chinese"]
+    )
+    html = render.search_html(result)
+    assert html.index("rag-banner-warn") < html.index("rag-search-head")
+    assert "Korean &lt;vs&gt; Chinese" in html
+    assert render.warnings_html([]) == ""
 
 
 def test_messages_banners_and_progress() -> None:

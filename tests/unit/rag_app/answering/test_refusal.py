@@ -1,23 +1,40 @@
-"""rag_app.answering.refusal: one refusal text, chosen by the question's language."""
+"""rag_app.answering.refusal: the question's language, and the refusal and prompt in it."""
 
 from __future__ import annotations
 
 import pytest
 
-from rag_app.answering import refusal
-from rag_app.answering.refusal import question_language, refusal_text
+from rag_app.answering.prompts import build_messages
+from rag_app.answering.refusal import (
+    REFUSALS,
+    answer_language_instruction,
+    question_language,
+    refusal_message,
+)
 
 
-def test_language_by_script() -> None:
-    assert question_language("How many moons does Jupiter have?") == "en"
-    assert question_language("木星有几颗卫星？") == "zh"
-    assert question_language("木星の衛星はいくつありますか") == "ja"
-    assert question_language("목성에는 위성이 몇 개 있나요?") == "ko"
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [("Debian 如何管理软件包？", "zh"), ("데비안은 무엇인가요?", "ko"), ("Debian とは何ですか", "ja"),
+     ("What is SQLite?", "en"), ("Qu'est-ce que SQLite ?", "en"), ("?", "en")],
+)  # fmt: skip
+def test_question_language_and_refusal(question: str, lang: str) -> None:
+    assert question_language(question) == lang
+    assert refusal_message(question) == REFUSALS[lang]
 
 
-def test_english_unless_the_table_has_the_language(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert refusal_text("Why?") == refusal.REFUSALS["en"]
-    assert "could not find this in your documents" in refusal_text("Why?")
-    assert refusal_text("목성에는 위성이 몇 개 있나요?") == refusal.REFUSALS["en"]  # no Korean entry yet
-    monkeypatch.setitem(refusal.REFUSALS, "ko", "문서에서 찾을 수 없습니다.")
-    assert refusal_text("목성에는 위성이 몇 개 있나요?") == "문서에서 찾을 수 없습니다."
+def test_cjk_questions_ask_for_an_answer_in_their_language() -> None:
+    assert "Korean" in answer_language_instruction("데비안은 무엇인가요?")
+    assert answer_language_instruction("What is SQLite?") == ""
+    user = build_messages("Debian 如何管理软件包？", [])[1]["content"]
+    assert user.endswith(answer_language_instruction("Debian 如何管理软件包？"))
+    assert "Simplified Chinese" in user
+    assert "Chinese" not in build_messages("What is SQLite?", [])[1]["content"]
+
+
+def test_an_unknown_language_gets_english(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag_app.answering import refusal
+
+    assert "could not find this in your documents" in refusal_message("Why?")
+    monkeypatch.delitem(refusal.REFUSALS, "ko")
+    assert refusal_message("목성에는 위성이 몇 개 있나요?") == REFUSALS["en"]
