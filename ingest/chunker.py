@@ -33,6 +33,7 @@ class Chunk:
     heading: str
     index: int
     embed_heading: str | None = None  # the heading path as embedded (shortened if very long)
+    ocr: bool = False  # read by OCR (from its section)
 
     @property
     def embed_text(self) -> str:
@@ -111,7 +112,9 @@ class Chunker:
             budget = max(16, self.chunk_size - heading_cost)
             for piece in self._split_section(section.text, budget):
                 if piece.strip():
-                    chunks.append(Chunk(piece.strip(), section.page, section.heading, len(chunks), heading))
+                    chunks.append(
+                        Chunk(piece.strip(), section.page, section.heading, len(chunks), heading, section.ocr)
+                    )
         return chunks
 
     def _short_heading(self, heading: str) -> str:

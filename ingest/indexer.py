@@ -1,14 +1,16 @@
 """The ingest run: plan from one scan of the index, then load ▸ chunk ▸ embed ▸ upsert.
 
 - Identity: a document is its absolute path; its content hash decides whether it changed.
-  Unchanged files (same size and mtime, or same hash) cost no embedding work.
+  Unchanged files (same size and mtime, or same hash) cost no embedding work. A new path with the
+  content of a document whose file is gone is that document moved (:mod:`ingest.moves`): its rows
+  are rewritten, nothing is embedded. Attachments are documents of their own (:mod:`ingest.jobs`).
 - Crash safety: chunk ids derive from (document, content hash, chunk index) and every row carries
   the number of chunks of its version. A new version is written first and the old one deleted
   after, so a run killed at any moment leaves either the old or the new version, or both, or a
   partial new one; the next run sees which (``DocState.complete``) and finishes the job, never
   duplicating or losing a document.
-- Speed: a reader thread loads and chunks the next files while the encoder works; chunks from
-  many files go to the encoder in large batches.
+- Speed: a reader thread loads, OCRs and chunks the next files while the encoder works; chunks
+  from many files go to the encoder in large batches.
 
 >>> indexer = build_indexer(pipeline.components)          # doctest: +SKIP
 >>> indexer.ingest(["~/docs"], sync=True).as_dict()       # doctest: +SKIP
@@ -21,14 +23,15 @@ import queue
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.chunker import Chunk, Chunker, effective_chunk_size
-from ingest.formats import load, supported
+from ingest.chunker import Chunker, effective_chunk_size
+from ingest.formats import supported
 from ingest.ids import chunk_id, doc_id_for
+from ingest.jobs import Job, read
 from ingest.language import detect_analyzer
-from ingest.loaders.base import LoadedDocument
+from ingest.loaders.base import LoadOptions
+from ingest.moves import Moves, move
 from ingest.report import IngestReport
 from ingest.walk import oserror_reason, walk
 from rag_app.collection import Collection
@@ -36,28 +39,31 @@ from rag_app.components.embedders import Embedder
 from rag_app.errors import IngestError
 from rag_app.pipeline import Components
 from rag_app.progress import NoProgress, Progress, Step
-from rag_app.settings import Settings
+from rag_app.settings import IngestSettings, Settings
 from rag_app.store import DocState, MilvusStore, rows_for
 
 READ_AHEAD = 16  # files loaded and chunked ahead of the encoder
 
 
-@dataclass
-class _Job:
-    path: Path
-    doc_id: str
-    content_hash: str
-    size: int
-    mtime: int
-    previous: DocState | None
-    doc: LoadedDocument | None = None
-    chunks: list[Chunk] = field(default_factory=list)
-    error: str | None = None
-
-
 def _under(source: str, roots: list[Path]) -> bool:
     src = Path(source)
     return any(src == r or r in src.parents for r in roots)
+
+
+def load_options(settings: IngestSettings, progress: Progress | None = None, item: str = "") -> LoadOptions:
+    """The loaders' options from ``ingest.*``; OCR'd pages of ``item`` reported as ``ocr`` steps."""
+
+    def on_page(done: int, total: int) -> None:
+        if progress is not None:
+            progress.update(Step("ocr", done, total, item=item))
+
+    return LoadOptions(
+        ocr=settings.ocr,
+        ocr_languages=settings.ocr_languages,
+        ocr_dpi=settings.ocr_dpi,
+        ocr_workers=settings.ocr_workers,
+        on_ocr_page=on_page if progress is not None else None,
+    )
 
 
 class _Run:
@@ -93,10 +99,14 @@ class Indexer:
         self._collection = collection
 
     def ingest(
-        self, paths: Iterable[str | Path], sync: bool = False, progress: Progress | None = None
+        self,
+        paths: Iterable[str | Path],
+        sync: bool = False,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
     ) -> IngestReport:
         """Ingest files and folders. With ``sync``, documents stored from under the given paths whose
-        files are gone are deleted."""
+        files are gone are deleted. ``stop`` (set by a signal) ends the run after the current batch."""
         start = time.perf_counter()
         run = _Run(progress or NoProgress())
         report = run.report
@@ -113,28 +123,41 @@ class Indexer:
         run.total = len(files)
         run.progress.update(Step("ingest", 0, run.total))
         seen_ids: set[str] = set()
-        jobs = self._plan(files, stored, seen_ids, run)
+        jobs = self._plan(collection, files, stored, seen_ids, run)
         if jobs:  # the tokenizer (and the model weights) load only when there is something to embed
-            self._process(collection, jobs, run)
-        if sync:
-            gone = [
-                s for s in stored.values()
-                if s.doc_id not in seen_ids and _under(s.source, roots) and not Path(s.source).exists()
-            ]  # fmt: skip
-            for state in gone:
+            self._process(collection, jobs, stored, run, stop or threading.Event())
+        if sync and not (stop and stop.is_set()):
+            for state in self._gone(stored, seen_ids, roots):
                 self._store.delete_document(collection, state.doc_id)
                 report.deleted += 1
                 run.notify(Path(state.source), "deleted")
         report.seconds = time.perf_counter() - start
         return report
 
+    @staticmethod
+    def _gone(stored: dict[str, DocState], seen_ids: set[str], roots: list[Path]) -> list[DocState]:
+        """Documents whose file is gone from under ``roots``; a part goes with its container."""
+        gone = [
+            s for s in stored.values()
+            if not s.parent_id and s.doc_id not in seen_ids and _under(s.source, roots) and not Path(s.source).exists()
+        ]  # fmt: skip
+        gone_ids = {s.doc_id for s in gone}
+        for s in stored.values():
+            if s.parent_id and s.parent_id not in seen_ids:
+                parent = stored.get(s.parent_id)
+                container = parent.source if parent else s.source.split("#", 1)[0]
+                if s.parent_id in gone_ids or (_under(container, roots) and not Path(container).exists()):
+                    gone.append(s)
+        return gone
+
     def _plan(
-        self, files: list[Path], stored: dict[str, DocState], seen_ids: set[str], run: _Run
-    ) -> list[_Job]:
+        self, collection: str, files: list[Path], stored: dict[str, DocState], seen_ids: set[str], run: _Run
+    ) -> list[Job]:
         """Which files need work. Same size+mtime as a complete stored version: no read at all."""
         report = run.report
         max_mb = self._settings.ingest.max_file_mb
-        jobs: list[_Job] = []
+        moves = Moves(stored)
+        jobs: list[Job] = []
         for path in files:
             if not supported(path):
                 report.skipped.append(
@@ -162,7 +185,14 @@ class Indexer:
                     report.unchanged += 1
                     run.notify(path, "unchanged")
                     continue
-                jobs.append(_Job(path, doc_id, content_hash, st.st_size, int(st.st_mtime), prev))
+                origin = moves.origin(path, content_hash, seen_ids) if prev is None else None
+                if origin is not None:
+                    seen_ids.add(origin.doc_id)
+                    move(self._store, collection, origin, moves, doc_id, path, int(st.st_mtime))
+                    report.moved += 1
+                    run.notify(path, "moved")
+                    continue
+                jobs.append(Job(path, doc_id, content_hash, st.st_size, int(st.st_mtime), prev))
             except IngestError as exc:
                 run.fail(path, exc.message.removeprefix(f"{path}: "))
             except OSError as exc:
@@ -177,45 +207,70 @@ class Indexer:
             run.report.warnings.append(warning)
         return Chunker(size, cfg.chunking.chunk_overlap, emb.token_counter())
 
-    def _process(self, collection: str, jobs: list[_Job], run: _Run) -> None:
+    def _process(
+        self, collection: str, jobs: list[Job], stored: dict[str, DocState], run: _Run, stop: threading.Event
+    ) -> None:
         chunker = self._chunker(run)
-        ready: queue.Queue[_Job | None] = queue.Queue(maxsize=READ_AHEAD)
-        stop = threading.Event()
+        ready: queue.Queue[list[Job] | None] = queue.Queue(maxsize=READ_AHEAD)
+        halt = threading.Event()  # the encoder loop has ended: the reader stops too
 
         def reader() -> None:
             for job in jobs:
-                if stop.is_set():
+                if halt.is_set() or stop.is_set():
                     break
-                ready.put(_read(job, chunker))
+                options = load_options(self._settings.ingest, run.progress, str(job.path))
+                ready.put(read(job, chunker, options, stored))
             ready.put(None)
 
         thread = threading.Thread(target=reader, name="ingest-reader", daemon=True)
         thread.start()
-        pending: list[_Job] = []
+        pending: list[Job] = []
         pending_chunks = 0
         try:
             while True:
-                job = ready.get()
-                if job is not None:
-                    if job.error:
-                        run.fail(job.path, job.error)
+                batch = ready.get()
+                for job in batch or []:
+                    if not self._accept(job, run):
                         continue
                     pending.append(job)
                     pending_chunks += len(job.chunks)
-                if pending and (job is None or pending_chunks >= self._settings.ingest.encode_batch):
-                    self._embed_and_store(collection, pending, run)
+                end = batch is None or stop.is_set()
+                if pending and (end or pending_chunks >= self._settings.ingest.encode_batch):
+                    self._embed_and_store(collection, pending, stored, run)
                     pending, pending_chunks = [], 0
-                if job is None:
+                if end:
                     break
         finally:
-            stop.set()
+            halt.set()
             while thread.is_alive():  # unblock the reader if it waits on a full queue
                 try:
                     ready.get_nowait()
                 except queue.Empty:
                     thread.join(timeout=0.1)
 
-    def _embed_and_store(self, collection: str, jobs: list[_Job], run: _Run) -> None:
+    @staticmethod
+    def _accept(job: Job, run: _Run) -> bool:
+        """Whether a read job goes to the encoder; parts that need nothing are counted here."""
+        if job.parent_id and job.status:
+            run.total += 1
+            if job.status == "unchanged":
+                run.report.unchanged += 1
+            else:
+                run.report.skipped.append(
+                    {"path": str(job.path), "reason": "attachment of an unsupported type"}
+                )
+            run.notify(job.path, job.status)
+            return False
+        if job.parent_id:
+            run.total += 1
+        if job.error:
+            run.fail(job.path, job.error + (f" ({job.fix})" if job.fix else ""))
+            return False
+        return True
+
+    def _embed_and_store(
+        self, collection: str, jobs: list[Job], stored: dict[str, DocState], run: _Run
+    ) -> None:
         texts = [c.embed_text for job in jobs for c in job.chunks]
         vectors = self._embedder.embed_passages(texts)
         now = int(time.time())
@@ -228,7 +283,7 @@ class Indexer:
                 {
                     "id": chunk_id(job.doc_id, job.content_hash, c.index),
                     "doc_id": job.doc_id,
-                    "source": str(job.path.resolve()),
+                    "source": job.source,
                     "title": job.doc.title[:1000],
                     "page": c.page if c.page is not None else -1,
                     "heading": c.heading[:2000],
@@ -238,9 +293,15 @@ class Indexer:
                     "size": job.size,
                     "n_chunks": n,
                     "ingested_at": now,
+                    "parent_id": job.parent_id,
+                    "ocr": c.ocr,
                 }
                 for c in job.chunks
             ]
+            if job.parts is not None:  # attachments removed from this version of the container go
+                for state in stored.values():
+                    if state.parent_id == job.doc_id and state.doc_id not in job.parts:
+                        self._store.delete_document(collection, state.doc_id)
             # The stored text is the chunk; its heading path (embedded with it) has its own field.
             self._store.upsert(collection, rows_for([c.text for c in job.chunks], vecs, meta))
             # New version first, old versions after: an interrupted run never loses the document.
@@ -248,6 +309,7 @@ class Indexer:
             if prev and set(prev.counts) - {job.content_hash}:
                 self._store.delete_document(collection, job.doc_id, except_hash=job.content_hash)
             run.report.chunks += n
+            run.report.warnings.extend(job.doc.warnings)
             job.doc, job.chunks = None, []  # done: keep memory flat however large the corpus
             if prev is None:
                 run.report.added += 1
@@ -255,26 +317,6 @@ class Indexer:
             else:
                 run.report.updated += 1
                 run.notify(job.path, "updated", n)
-
-
-def _read(job: _Job, chunker: Chunker) -> _Job:
-    """Load and chunk one file (runs on the reader thread). The file is re-read and re-hashed,
-    so a file that changed after planning is ingested as its current content."""
-    try:
-        data = job.path.read_bytes()
-        job.content_hash = hashlib.sha256(data).hexdigest()
-        job.size = len(data)
-        job.doc = load(job.path, data)
-        job.chunks = chunker.split(job.doc)
-        if not job.chunks:
-            job.error = "no text found"
-    except IngestError as exc:
-        job.error = exc.message.removeprefix(f"{job.path}: ")
-    except OSError as exc:
-        job.error = oserror_reason(exc)
-    except Exception as exc:  # a loader bug must not stop the other files
-        job.error = f"{type(exc).__name__}: {exc}"
-    return job
 
 
 def build_indexer(components: Components) -> Indexer:

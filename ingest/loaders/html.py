@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.loaders.base import LoadedDocument, Section
+from ingest.loaders.base import DEFAULT_OPTIONS, LoadedDocument, LoadOptions, Section
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _BLOCKS = frozenset(
@@ -13,7 +13,7 @@ _BLOCKS = frozenset(
 )  # fmt: skip
 
 
-def load_html(path: Path, data: bytes) -> LoadedDocument:
+def load_html(path: Path, data: bytes, options: LoadOptions = DEFAULT_OPTIONS) -> LoadedDocument:
     """Main text of a page: every visible string, split into sections at headings.
 
     Scripts, styles, navigation, headers, footers and forms are dropped.

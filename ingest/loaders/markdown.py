@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ingest.loaders.base import LoadedDocument, Section
+from ingest.loaders.base import DEFAULT_OPTIONS, LoadedDocument, LoadOptions, Section
 from ingest.loaders.text import decode_text
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 
 
-def load_markdown(path: Path, data: bytes) -> LoadedDocument:
+def load_markdown(path: Path, data: bytes, options: LoadOptions = DEFAULT_OPTIONS) -> LoadedDocument:
     text = decode_text(data, path)
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []  # (level, heading) from the outermost in

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ingest.loaders.base import LoadedDocument, Section
+from ingest.loaders.base import DEFAULT_OPTIONS, LoadedDocument, LoadOptions, Section
 from rag_app.errors import IngestError
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def _shape_lines(shapes: Iterable[BaseShape]) -> list[str]:
     return lines
 
 
-def load_pptx(path: Path, data: bytes) -> LoadedDocument:
+def load_pptx(path: Path, data: bytes, options: LoadOptions = DEFAULT_OPTIONS) -> LoadedDocument:
     """One section per slide: the title is the heading, then the body text, tables and notes."""
     import io
 

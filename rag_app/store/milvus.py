@@ -126,7 +126,7 @@ class MilvusStore:
         """
         self._load(name)
         out: dict[str, DocState] = {}
-        fields = ["doc_id", "content_hash", "source", "mtime", "size", "n_chunks", "ingested_at"]
+        fields = ["doc_id", "content_hash", "source", "mtime", "size", "n_chunks", "ingested_at", "parent_id"]
         if details:
             fields += ["page", "title"]
         it = self.client.query_iterator(name, filter="", output_fields=fields, batch_size=8192)
@@ -163,9 +163,14 @@ class MilvusStore:
         return list(self.client.query(name, filter=filter, output_fields=fields or ["*"], limit=limit))
 
     # -- documents ----------------------------------------------------------------------
-    def delete_document(self, name: str, doc_id: str, except_hash: str | None = None) -> None:
-        """Delete a document's chunks (all versions, or all but ``except_hash``)."""
+    def delete_document(
+        self, name: str, doc_id: str, except_hash: str | None = None, with_parts: bool = False
+    ) -> None:
+        """Delete a document's chunks (all versions, or all but ``except_hash``); ``with_parts``: and
+        the documents extracted from it (an e-mail's attachments)."""
         expr = f"doc_id == {quote(doc_id)}"
+        if with_parts:
+            expr = f"({expr} or parent_id == {quote(doc_id)})"
         if except_hash:
             expr += f" and content_hash != {quote(except_hash)}"
         self.client.delete(name, filter=expr)

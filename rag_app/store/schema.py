@@ -12,7 +12,7 @@ from typing import Any
 from rag_app.errors import CollectionMismatch
 from rag_app.store.records import MAX_TEXT
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: parent_id (attachments), ocr
 FP_KEY = "rag.fingerprint"
 ANALYZER_KEY = "rag.analyzer"
 
@@ -37,6 +37,8 @@ def create_collection(
     schema.add_field("size", DataType.INT64)
     schema.add_field("n_chunks", DataType.INT64)  # chunks of this document version: completeness check
     schema.add_field("ingested_at", DataType.INT64)
+    schema.add_field("parent_id", DataType.VARCHAR, max_length=64, default_value="")  # an attachment: its container's doc_id
+    schema.add_field("ocr", DataType.BOOL, default_value=False)  # the text was read by OCR
     schema.add_field(
         "text",
         DataType.VARCHAR,
