@@ -135,8 +135,9 @@ class Indexer:
         return report
 
     @staticmethod
-    def _gone(stored: dict[str, DocState], seen_ids: set[str], roots: list[Path]) -> list[DocState]:
-        """Documents whose file is gone from under ``roots``; a part goes with its container."""
+    def _gone(stored: dict[str, DocState], seen_ids: set[str], paths: list[Path]) -> list[DocState]:
+        """Documents whose file is gone from under ``paths``; a part goes with its container."""
+        roots = [p.resolve() for p in paths]  # sources are absolute; the paths given may be relative
         gone = [
             s for s in stored.values()
             if not s.parent_id and s.doc_id not in seen_ids and _under(s.source, roots) and not Path(s.source).exists()

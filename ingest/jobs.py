@@ -59,6 +59,8 @@ def read(job: Job, chunker: Chunker, options: LoadOptions, stored: dict[str, Doc
         job.content_hash = hashlib.sha256(data).hexdigest()
         job.size = len(data)
         job.doc = load(job.path, data, options)
+        if job.parent_id and job.doc.title == job.path.stem:  # "report", not "mail.eml#report"
+            job.doc.title = Path(job.path.name.rsplit("#", 1)[-1]).stem
         job.chunks = chunker.split(job.doc)
         if not job.chunks:
             job.error = "no text found"
