@@ -47,7 +47,18 @@ $(VENV)/.stamp-browser: | $(BIN)/python
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
 	touch $@
 
-install: $(VENV)/.stamp-core
+# OCR of scanned pages: Debian's tesseract and its English, Chinese and Korean packs (28 MB; osd comes along).
+# Another language: `sudo apt-get install tesseract-ocr-<lang>` (deu, fra, jpn...) and set ingest.ocr_languages.
+TESSERACT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim tesseract-ocr-kor
+$(VENV)/.stamp-ocr: | $(BIN)/python
+	{ command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx kor \
+	    && tesseract --list-langs 2>/dev/null | grep -qx chi_sim; } || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q \
+	    --no-install-recommends $(TESSERACT_PACKAGES); }
+	touch $@
+
+install: $(VENV)/.stamp-core $(VENV)/.stamp-ocr
 
 install-dev: install $(VENV)/.stamp-dev $(VENV)/.stamp-packs-test $(VENV)/.stamp-browser
 
@@ -74,7 +85,7 @@ format: $(VENV)/.stamp-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(VENV)/.stamp-dev $(VENV)/.stamp-packs-test $(VENV)/.stamp-browser lint
+test: $(VENV)/.stamp-dev $(VENV)/.stamp-packs-test $(VENV)/.stamp-browser $(VENV)/.stamp-ocr lint
 	$(BIN)/python -m pytest --durations=15
 
 # Re-resolve the locks from pyproject.toml's ranges: after changing a dependency, or (UPGRADE=1) to take

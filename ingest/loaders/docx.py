@@ -27,8 +27,10 @@ def load_docx(path: Path, data: bytes, options: LoadOptions = DEFAULT_OPTIONS) -
     # Paragraphs and tables in document order, so a table keeps the heading above it.
     for item in document.iter_inner_content():
         if isinstance(item, Table):
-            rows = [" | ".join(cell.text.strip() for cell in row.cells) for row in item.rows]
-            buf.extend(r for r in rows if r.strip(" |"))
+            # One line per row (a cell's line breaks become spaces), a blank line around the table:
+            # the chunker repeats its first row, the header, in every chunk of its rows.
+            rows = [" | ".join(" ".join(cell.text.split()) for cell in row.cells) for row in item.rows]
+            buf.extend(["", *(r for r in rows if r.strip(" |")), ""])
             continue
         text = item.text.strip()
         if not text:
@@ -36,7 +38,7 @@ def load_docx(path: Path, data: bytes, options: LoadOptions = DEFAULT_OPTIONS) -
         style = (item.style.name or "") if item.style is not None else ""
         if style.startswith("Heading") or style == "Title":
             if buf:
-                sections.append(Section("\n".join(buf), heading=heading))
+                sections.append(Section("\n".join(buf).strip("\n"), heading=heading))
                 buf = []
             heading = text
             title = title or text
@@ -45,5 +47,5 @@ def load_docx(path: Path, data: bytes, options: LoadOptions = DEFAULT_OPTIONS) -
         else:
             buf.append(text)
     if buf:
-        sections.append(Section("\n".join(buf), heading=heading))
+        sections.append(Section("\n".join(buf).strip("\n"), heading=heading))
     return LoadedDocument(path, title or path.stem, sections)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingest.loaders.base import DEFAULT_OPTIONS, LoadedDocument, LoadOptions, Section
+
+if TYPE_CHECKING:
+    from bs4 import Tag
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _BLOCKS = frozenset(
@@ -13,10 +17,29 @@ _BLOCKS = frozenset(
 )  # fmt: skip
 
 
+_ROWS_MARK = "data-rag-rows"
+
+
+def _table_lines(table: Tag) -> list[str]:
+    """A data table as one "a | b | c" line per row (a cell spanning columns repeated across them)."""
+    lines = []
+    for tr in table.find_all("tr"):
+        cells: list[str] = []
+        for cell in tr.find_all(["th", "td"], recursive=False):
+            text = " ".join(cell.get_text(" ", strip=True).split())
+            span = str(cell.get("colspan") or "1")
+            cells.extend([text] * min(int(span) if span.isdigit() else 1, 50))
+        if any(cells):
+            lines.append(" | ".join(cells))
+    return lines
+
+
 def load_html(path: Path, data: bytes, options: LoadOptions = DEFAULT_OPTIONS) -> LoadedDocument:
     """Main text of a page: every visible string, split into sections at headings.
 
-    Scripts, styles, navigation, headers, footers and forms are dropped.
+    Scripts, styles, navigation, headers, footers and forms are dropped. A data table (one with no
+    table inside: not a page layout) becomes one "a | b" line per row, set apart by blank lines,
+    so the chunker can repeat its header row in each chunk of its rows.
     """
     from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
@@ -43,7 +66,15 @@ def load_html(path: Path, data: bytes, options: LoadOptions = DEFAULT_OPTIONS) -
             sections.append(Section(text, heading=heading))
         lines.clear()
 
+    for table in root.find_all("table"):
+        if table.find("table") is None:
+            table[_ROWS_MARK] = "1"
     for node in root.descendants:
+        if isinstance(node, Tag) and node.get(_ROWS_MARK):
+            end_line()
+            lines.extend(["", *_table_lines(node), ""])
+            block = None
+            continue
         if isinstance(node, Tag) and node.name in _HEADINGS:
             flush()
             heading = node.get_text(" ", strip=True)
@@ -53,6 +84,8 @@ def load_html(path: Path, data: bytes, options: LoadOptions = DEFAULT_OPTIONS) -
             continue
         if node.find_parent(_HEADINGS) is not None or node.find_parent("title") is not None:
             continue
+        if node.find_parent("table", attrs={_ROWS_MARK: "1"}) is not None:
+            continue  # written with its table's rows
         text = " ".join(str(node).split())
         if not text:
             continue
