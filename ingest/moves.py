@@ -13,7 +13,6 @@ from typing import Any
 
 from ingest.ids import chunk_id, part_id, part_source
 from rag_app.store import DocState, MilvusStore
-from rag_app.store.expr import quote
 
 MAX_ROWS = 16384  # what one Milvus query returns; a longer document is embedded again instead
 
@@ -74,7 +73,7 @@ def move(
             new_id = part_id(new_id, component)
         renamed.append((part, new_id, part_source(source, name), {"parent_id": doc_id, "mtime": mtime}))
     for state, new_id, new_source, fields in renamed:
-        rows = store.rows(collection, ["*"], filter=f"doc_id == {quote(state.doc_id)}", limit=MAX_ROWS)
+        rows = store.document_rows(collection, state.doc_id, limit=MAX_ROWS)
         store.upsert(collection, _rewrite(rows, new_id, new_source, state.source, **fields))
     for state, *_ in renamed:
         store.delete_document(collection, state.doc_id)

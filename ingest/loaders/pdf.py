@@ -1,5 +1,7 @@
 """PDF: one section per page, from the text layer (pypdf), or by OCR for pages that have none.
 
+Tables in the text layer become "a | b" rows (:mod:`ingest.loaders.pdf_tables`).
+
 ``ingest.ocr: auto`` OCRs only the pages without a text layer (a mixed PDF keeps its text pages
 exact), ``always`` every page, ``never`` none (a scanned PDF is then an error). Pages are rendered
 with pypdfium2 at ``ingest.ocr_dpi`` and read by tesseract (:mod:`ingest.ocr`); page numbers are kept.
@@ -12,12 +14,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.loaders.base import DEFAULT_OPTIONS, LoadedDocument, LoadOptions, Section
+from ingest.loaders.pdf_tables import rebuild
 from rag_app.errors import IngestError
 
 if TYPE_CHECKING:
     from PIL.Image import Image
+    from pypdf import PageObject
 
 MIN_TEXT = 20  # non-space characters below which a page counts as having no text layer
+
+
+def _page_text(page: PageObject) -> str:
+    """A page's text layer; where it has tables, from the layout text with the tables as rows."""
+    text = page.extract_text() or ""
+    if len("".join(text.split())) < MIN_TEXT:
+        return text
+    try:
+        layout = page.extract_text(extraction_mode="layout") or ""
+    except Exception:  # layout mode is stricter about odd fonts: the plain text is still good
+        return text
+    return rebuild(layout) or text
 
 
 def _read_text_layer(path: Path, data: bytes) -> tuple[list[str], str]:
@@ -36,7 +52,7 @@ def _read_text_layer(path: Path, data: bytes) -> tuple[list[str], str]:
                 raise IngestError(f"{path}: encrypted PDF ({exc})") from exc
             if not ok:
                 raise IngestError(f"{path}: encrypted PDF; a password is needed to read it")
-        texts = [page.extract_text() or "" for page in reader.pages]
+        texts = [_page_text(page) for page in reader.pages]
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
     except IngestError:
         raise

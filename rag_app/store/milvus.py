@@ -162,6 +162,13 @@ class MilvusStore:
         self._load(name)
         return list(self.client.query(name, filter=filter, output_fields=fields or ["*"], limit=limit))
 
+    def document_rows(self, name: str, doc_id: str, limit: int = 16384) -> list[dict[str, Any]]:
+        """Every field of one document's rows, vectors included (to rewrite them when its file moves);
+        at most ``limit`` rows (16384: what one query returns)."""
+        self._load(name)
+        rows = self.client.query(name, filter=f"doc_id == {quote(doc_id)}", output_fields=["*"], limit=limit)
+        return [dict(r) for r in rows]
+
     # -- documents ----------------------------------------------------------------------
     def delete_document(
         self, name: str, doc_id: str, except_hash: str | None = None, with_parts: bool = False

@@ -37,7 +37,9 @@ def create_collection(
     schema.add_field("size", DataType.INT64)
     schema.add_field("n_chunks", DataType.INT64)  # chunks of this document version: completeness check
     schema.add_field("ingested_at", DataType.INT64)
-    schema.add_field("parent_id", DataType.VARCHAR, max_length=64, default_value="")  # an attachment: its container's doc_id
+    schema.add_field(
+        "parent_id", DataType.VARCHAR, max_length=64, default_value=""
+    )  # an attachment: its container's doc_id
     schema.add_field("ocr", DataType.BOOL, default_value=False)  # the text was read by OCR
     schema.add_field(
         "text",

@@ -156,7 +156,9 @@ def test_every_registered_type_loads_a_tiny_file(tmp_path: Path, ext: str) -> No
 
 
 def test_unknown_or_missing_extension_is_an_error_naming_it(tmp_path: Path) -> None:
-    error = assert_ingest_error(tmp_path / "sheet.xls", b"\xd0\xcf\x11\xe0 data", "unsupported file type .xls")
+    error = assert_ingest_error(
+        tmp_path / "sheet.xls", b"\xd0\xcf\x11\xe0 data", "unsupported file type .xls"
+    )
     assert error.message == f"{tmp_path / 'sheet.xls'}: unsupported file type .xls"
     assert_ingest_error(tmp_path / "Makefile", b"all:\n\techo hi\n", "unsupported file type (none)")
     assert not supported(tmp_path / "Makefile")

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from ingest.ids import doc_id_for
 from ingest.indexer import Indexer, build_indexer
 from ingest.report import IngestReport
 from rag_app.collection import Collection
 from rag_app.pipeline import Components
 from rag_app.progress import Collect, Step
 from rag_app.settings import Settings
+from tests import docgen
 from tests.unit.ingest.fakes import MemoryStore, WordHashEmbedder
 
 SQLITE = "SQLite is a small embedded database. It stores everything in one ordinary file.\n"
@@ -216,3 +218,91 @@ def test_ingest_into_a_real_milvus_lite_folder(fake_settings: Callable[..., Sett
         assert all(s.complete() for s in stored.values())
     finally:
         components.close()
+
+
+def attachment_mail(path: Path, attachments: dict[str, str]) -> Path:
+    return docgen.email_file(
+        path,
+        "Minutes",
+        "See the attached notes.",
+        [(n, t.encode(), "text/plain") for n, t in attachments.items()],
+    )
+
+
+def test_attachments_are_documents_of_their_own_that_follow_their_e_mail(
+    rig: Callable[..., Rig], tmp_path: Path
+) -> None:
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    mail = attachment_mail(folder / "m.eml", {"a.txt": SQLITE, "b.txt": DEBIAN, "tool.exe": "MZ"})
+    r = rig()
+    first = r.ingest(folder)
+    assert (first.added, first.failed) == (3, [])  # the e-mail and its two readable attachments
+    assert first.skipped == [
+        {"path": f"{mail.resolve()}#tool.exe", "reason": "attachment of an unsupported type"}
+    ]
+    states = r.store.documents(r.collection.name)
+    container = next(s for s in states.values() if not s.parent_id)
+    parts = {s.source: s for s in states.values() if s.parent_id}
+    assert set(parts) == {f"{mail.resolve()}#a.txt", f"{mail.resolve()}#b.txt"}
+    assert all(p.parent_id == container.doc_id for p in parts.values())
+    # Saved again with one attachment changed and one removed: only the changed one is embedded.
+    embedded = len(r.embedder.embedded)
+    attachment_mail(mail, {"a.txt": SQLITE, "c.txt": "Rust is a systems programming language.\n"})
+    second = r.ingest(folder)
+    assert (second.added, second.updated, second.unchanged) == (1, 1, 1)  # c.txt; the e-mail; a.txt
+    assert r.sources() == {str(mail.resolve()), f"{mail.resolve()}#a.txt", f"{mail.resolve()}#c.txt"}
+    assert not any("SQLite" in t for t in r.embedder.embedded[embedded:])
+    # The e-mail deleted (--sync): its attachments go with it.
+    mail.unlink()
+    third = r.ingest(folder, sync=True)
+    assert third.deleted == 3 and r.sources() == set()
+
+
+def test_a_renamed_file_keeps_its_vectors_and_moves_its_attachments(
+    rig: Callable[..., Rig], docs: Path, tmp_path: Path
+) -> None:
+    attachment_mail(docs / "m.eml", {"a.txt": SQLITE})
+    r = rig()
+    r.ingest(docs)
+    before = r.store.document_rows(r.collection.name, doc_id_for(docs / "sqlite.txt"))
+    embedded = len(r.embedder.embedded)
+    (docs / "sqlite.txt").rename(docs / "renamed.txt")
+    (docs / "m.eml").rename(docs / "moved.eml")
+    report = r.ingest(docs, sync=True)
+    assert (report.moved, report.added, report.deleted, report.unchanged) == (2, 0, 0, 1)
+    assert len(r.embedder.embedded) == embedded  # nothing embedded again
+    assert r.sources() == {str((docs / n).resolve()) for n in ("renamed.txt", "debian.md", "moved.eml")} | {
+        f"{(docs / 'moved.eml').resolve()}#a.txt"
+    }
+    after = r.store.document_rows(r.collection.name, doc_id_for(docs / "renamed.txt"))
+    assert [a["dense"] for a in after] == [b["dense"] for b in before]
+    assert {a["title"] for a in after} == {"renamed"}  # a title from the file name follows the rename
+    # A copy (the original still there) is a new document, not a move.
+    (docs / "copy.txt").write_text(SQLITE)
+    assert r.ingest(docs).added == 1
+
+
+def test_ocr_chunks_are_marked(rig: Callable[..., Rig], tmp_path: Path) -> None:
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    docgen.scanned_pdf(folder / "scan.pdf", "The zebra committee approved the purple lighthouse budget.")
+    (folder / "typed.txt").write_text(SQLITE)
+    r = rig()
+    progress = Collect()
+    r.indexer.ingest([folder], progress=progress)
+    rows = list(r.store.rows[r.collection.name].values())
+    assert {(Path(row["source"]).name, row["ocr"], row["page"]) for row in rows} == {
+        ("scan.pdf", True, 1),
+        ("typed.txt", False, -1),
+    }
+    assert Step("ocr", 1, 1, item=str(folder / "scan.pdf")) in progress.steps
+
+
+def test_stop_ends_the_run_before_the_next_batch(rig: Callable[..., Rig], docs: Path) -> None:
+    import threading
+
+    stop = threading.Event()
+    stop.set()
+    report = rig().indexer.ingest([docs], sync=True, stop=stop)
+    assert report.added == 0 and report.deleted == 0

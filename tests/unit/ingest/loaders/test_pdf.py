@@ -85,7 +85,9 @@ SCAN_TEXT = "The zebra committee approved the purple lighthouse budget on Tuesda
 def test_scanned_pdf_is_read_by_ocr_with_its_page_number(tmp_path: Path) -> None:
     path = docgen.scanned_pdf(tmp_path / "scan.pdf", SCAN_TEXT)
     pages: list[tuple[int, int]] = []
-    doc = load(path, path.read_bytes(), LoadOptions(on_ocr_page=lambda done, total: pages.append((done, total))))
+    doc = load(
+        path, path.read_bytes(), LoadOptions(on_ocr_page=lambda done, total: pages.append((done, total)))
+    )
     assert [(s.page, s.ocr) for s in doc.sections] == [(1, True)]
     assert "purple lighthouse budget" in squash(doc.sections[0].text)
     assert pages == [(1, 1)]
@@ -98,9 +100,13 @@ def test_sideways_scan_is_turned_upright(tmp_path: Path) -> None:
 
 
 def test_mixed_pdf_ocrs_only_the_page_without_text(tmp_path: Path) -> None:
-    path = docgen.mixed_pdf(tmp_path / "mixed.pdf", R_FAQ_PDF, "A scanned page about the orange giraffe parade.")
+    path = docgen.mixed_pdf(
+        tmp_path / "mixed.pdf", R_FAQ_PDF, "A scanned page about the orange giraffe parade."
+    )
     pages: list[tuple[int, int]] = []
-    doc = load(path, path.read_bytes(), LoadOptions(on_ocr_page=lambda done, total: pages.append((done, total))))
+    doc = load(
+        path, path.read_bytes(), LoadOptions(on_ocr_page=lambda done, total: pages.append((done, total)))
+    )
     assert [(s.page, s.ocr) for s in doc.sections] == [(1, False), (2, False), (3, True)]
     assert R_FAQ_FACT in squash(doc.sections[1].text)
     assert "orange giraffe parade" in doc.sections[2].text

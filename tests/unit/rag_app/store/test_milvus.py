@@ -9,7 +9,7 @@ import pytest
 
 from rag_app.errors import CollectionMismatch, CollectionNotFound
 from rag_app.settings import Settings
-from rag_app.store import MilvusStore, open_store
+from rag_app.store import MilvusStore, open_store, rows_for
 from rag_app.store.milvus import is_server_uri
 from tests.unit.rag_app.fakes import DIM, hash_vector, index_texts
 
@@ -104,6 +104,29 @@ def test_delete_document_removes_that_document_only(store: MilvusStore) -> None:
     assert set(store.documents("deletable")) == {"doc1", "doc2"}
     assert store.count("deletable") == 2
     store.drop("deletable")
+
+
+def test_parts_go_with_their_container_and_new_fields_default(store: MilvusStore) -> None:
+    index_texts(store, "parts", DOCS, FP)
+    attachment = rows_for(
+        ["an attachment"],
+        [hash_vector("an attachment")],
+        [{"id": "p-0", "doc_id": "part", "source": "/docs/sqlite.md#a.txt", "title": "a", "page": -1,
+          "heading": "", "chunk": 0, "content_hash": "hp", "mtime": 0, "size": 1, "n_chunks": 1,
+          "ingested_at": 1, "parent_id": "doc0", "ocr": True}],
+    )  # fmt: skip
+    store.upsert("parts", attachment)
+    states = store.documents("parts")
+    assert states["part"].parent_id == "doc0" and states["doc1"].parent_id == ""  # "" by default
+    (row,) = store.document_rows("parts", "part")
+    assert row["ocr"] is True and len(row["dense"]) == DIM and row["text"] == "an attachment"
+    assert store.document_rows("parts", "doc1")[0]["ocr"] is False
+    store.delete_document("parts", "doc0")
+    assert set(store.documents("parts")) == {"part", "doc1", "doc2"}  # a plain delete leaves parts
+    index_texts(store, "parts", DOCS, FP)
+    store.delete_document("parts", "doc0", with_parts=True)
+    assert set(store.documents("parts")) == {"doc1", "doc2"}
+    store.drop("parts")
 
 
 def test_rows_count_names_and_info(store: MilvusStore) -> None:
