@@ -170,3 +170,32 @@ def email_file(
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     path.write_bytes(msg.as_bytes())
     return path
+
+
+def table_pdf(path: Path, rows: list[tuple[str, ...]], col_width: int = 150) -> Path:
+    """A PDF with a text layer holding ``rows`` as a table (one text object per cell, in columns),
+    written by hand like a report generator would: no PDF library writes text."""
+    ops = []
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            ops.append(f"BT /F1 10 Tf {50 + c * col_width} {760 - r * 14} Td ({cell}) Tj ET")
+    stream = "\n".join(ops).encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path

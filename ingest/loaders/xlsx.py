@@ -27,14 +27,14 @@ def _column(letters: bytes) -> int:
     return n
 
 
-def merges(archive: zipfile.ZipFile, member: str) -> dict[int, list[Merge]]:
+def merges(archive: zipfile.ZipFile, member: str, block: int = 1 << 20) -> dict[int, list[Merge]]:
     """The sheet's merged ranges by top row, read from its XML in blocks (no parse of the cells)."""
     out: dict[int, list[Merge]] = {}
     text, offset, taken = b"", 0, 0  # offset: position of text[0] in the file; taken: matched up to
     try:
         with archive.open(member) as fh:
-            while block := fh.read(1 << 20):
-                text += block
+            while data := fh.read(block):
+                text += data
                 for m in _MERGE.finditer(text):
                     if offset + m.start() < taken:
                         continue  # matched in the previous block's tail already

@@ -79,3 +79,16 @@ def test_relative_paths_resolve_from_the_config_folder(tmp_path) -> None:  # typ
         load_settings(None, env={}, overrides={"milvus": {"uri": "http://h:19530"}}).milvus_uri
         == "http://h:19530"
     )
+
+
+def test_ocr_settings() -> None:
+    import pydantic
+
+    from rag_app.settings import IngestSettings
+
+    s = IngestSettings()
+    assert (s.ocr, s.ocr_languages, s.ocr_dpi, s.ocr_workers, s.watch_settle) == ("auto", "auto", 300, 0, 1.0)
+    assert IngestSettings(ocr="never", ocr_languages="deu+eng").ocr_languages == "deu+eng"
+    for bad in ({"ocr": "sometimes"}, {"ocr_languages": "eng deu"}, {"ocr_dpi": 30}):
+        with pytest.raises(pydantic.ValidationError):
+            IngestSettings(**bad)

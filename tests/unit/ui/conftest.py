@@ -7,6 +7,7 @@ builds it through ``ui.service.build_indexer``, which the ``service`` fixture re
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -139,7 +140,13 @@ class FakeIndexer:
         self.calls: list[tuple[list[Path], bool]] = []
         self.fail: BaseException | None = None
 
-    def ingest(self, paths: list[Path], sync: bool = False, progress: Progress | None = None) -> IngestReport:
+    def ingest(
+        self,
+        paths: list[Path],
+        sync: bool = False,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+    ) -> IngestReport:
         self.calls.append((list(paths), sync))
         if self.fail is not None:
             raise self.fail
