@@ -89,10 +89,7 @@ class FolderWatch:
                 )
                 self._stop.wait(min(self._settle, 1.0))
                 continue
-            self._run_sync()
-            if not self._stop.is_set():
-                self._say(f"watching {', '.join(map(str, self.roots))}")
-                self._watch()
+            self._watch()
 
     def _run_sync(self) -> None:
         report = self._sync(self.roots)
@@ -102,11 +99,12 @@ class FolderWatch:
         self._on_report(report)
 
     def _watch(self) -> None:
-        """Sync after each quiet spell; return when a folder goes away (or on stop)."""
+        """Sync once the watcher runs (so nothing changed during the sync is missed), then after each
+        quiet spell; return when a folder goes away (or on stop)."""
         from watchfiles import watch
 
         settle_ms = max(50, int(self._settle * 1000))
-        pending_since: float | None = None
+        pending_since: float | None = time.monotonic()  # the first sync: as soon as events are watched
         for changes in watch(
             *self.roots,
             step=50,
@@ -128,3 +126,4 @@ class FolderWatch:
             if pending_since is not None and (quiet or overdue):
                 pending_since = None
                 self._run_sync()
+                self._say(f"watching {', '.join(map(str, self.roots))}")

@@ -43,7 +43,7 @@ def test_every_page_of_a_tiff_is_read_with_its_number(tmp_path: Path) -> None:
 def test_ocr_off_blank_and_broken_images(tmp_path: Path) -> None:
     path = tmp_path / "n.png"
     docgen.text_image("Some text.").save(path)
-    with pytest.raises(IngestError, match="ingest.ocr is never"):
+    with pytest.raises(IngestError, match=r"ingest\.ocr is never"):
         load(path, path.read_bytes(), LoadOptions(ocr="never"))
     blank = io.BytesIO()
     docgen.text_image("").save(blank, "PNG")
