@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.formats import load, supported
+from ingest.loaders.base import LoadOptions
+
+NO_OCR = LoadOptions(ocr="never")
 
 
 def cjk_share(text: str) -> float:
@@ -28,7 +31,7 @@ def detect_analyzer(files: list[Path], sample: int = 5) -> str:
         try:
             with path.open("rb") as fh:
                 data = fh.read(2 * 1024 * 1024)
-            doc = load(path, data)
+            doc = load(path, data, NO_OCR)  # a sample of the text: never worth OCR's seconds a page
         except Exception:  # detection only: the ingest itself reports the file's error
             continue
         texts.append(" ".join(s.text for s in doc.sections)[:20000])
