@@ -46,7 +46,7 @@ class CliProgress:
         elif step.done == 0 and step.status == "":
             self._start(step.total)
         elif step.status:
-            self._file_done(Path(step.item), step.status, step.units)
+            self._file_done(Path(step.item), step.status, step.units, step.total)
 
     def _start(self, files: int) -> None:
         if not self.tty:
@@ -72,12 +72,14 @@ class CliProgress:
         elif self.enabled:
             err(f"ocr: {path} page {done}/{total}")
 
-    def _file_done(self, path: Path, status: str, chunks: int) -> None:
+    def _file_done(self, path: Path, status: str, chunks: int, total: int = 0) -> None:
         self.chunks += chunks
         if self.bar is not None and self.task is not None:
             rate = self.chunks / max(time.monotonic() - self.t0, 1e-6)
             advance = 0 if status == "deleted" else 1
             self.bar.update(self.task, advance=advance, chunks=self.chunks, rate=f"{rate:.1f} chunks/s")
+            if total > (self.bar.tasks[0].total or 0):  # an e-mail's attachments are files too
+                self.bar.update(self.task, total=total)
             if status in self.MARKS:
                 self.bar.console.print(f"  {self.MARKS[status]} {status:9} {path}")
         elif self.enabled and not (self.quiet_unchanged and status == "unchanged"):

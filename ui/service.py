@@ -119,6 +119,7 @@ class _QueueProgress:
             self.event.ocr = f"OCR {name}: page {step.done} / {step.total}" if step.done < step.total else ""
         elif step.status and step.status != "deleted":
             self.event.done = step.done
+            self.event.total = max(self.event.total, step.total)  # an e-mail's attachments add to it
             self.event.files.append({"path": step.item, "status": step.status, "chunks": step.units})
         elif not step.status:
             self.event.total = step.total

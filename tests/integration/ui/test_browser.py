@@ -170,3 +170,53 @@ def test_chat_upload_delete_in_the_browser(page: Any, ui_server: UIServer, tmp_p
     assert "reranker" in checks and "llm" in checks.lower()
     page.locator("#checks").scroll_into_view_if_needed()
     shot(page, "10-doctor")
+
+
+SCANNED_NAME = "scanned-memo.pdf"
+SCANNED_TEXT = "The quarry board moved the marmot census to the eleventh of March."
+
+
+def test_watched_upload_folder_and_ocr_badge_in_the_browser(
+    page: Any, ui_server: UIServer, tmp_path: Path
+) -> None:
+    from tests import docgen
+
+    page.goto(ui_server.url + "/")
+    if page.get_by_label("username").count():
+        page.get_by_label("username").fill(USER)
+        page.get_by_label("password").fill(PASSWORD)
+        page.get_by_role("button", name="Login").click()
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    try:
+        # 1. watch the upload folder; a scanner drops a PDF into it by itself
+        page.get_by_role("tab", name="Documents").click()
+        page.locator("#watch input[type=checkbox]").check()
+        page.wait_for_function(
+            "document.querySelector('#watch-status')?.innerText.includes('Watching: watching')",
+            timeout=120_000,
+        )
+        scan = docgen.scanned_pdf(tmp_path / SCANNED_NAME, SCANNED_TEXT)
+        shutil.copy(scan, ui_server.upload_dir / SCANNED_NAME)
+        page.locator("#documents").get_by_text(SCANNED_NAME).first.wait_for(timeout=120_000)
+        assert "1 added" in page.locator("#watch-status").inner_text()
+        shot(page, "11-watched-upload-folder")
+        # 2. its passage is marked as read by OCR
+        page.get_by_role("tab", name="Search").click()
+        page.locator("#s-query textarea").fill("marmot census quarry board")
+        page.locator("#s-go").click()
+        first = page.locator("#s-results details.rag-source").first
+        first.wait_for()
+        assert SCANNED_NAME in first.inner_text() and first.locator(".rag-ocr").inner_text() == "OCR"
+        shot(page, "12-ocr-source")
+        # 3. the toggle stops it
+        page.get_by_role("tab", name="Documents").click()
+        page.locator("#watch input[type=checkbox]").uncheck()
+        page.wait_for_function(
+            "document.querySelector('#watch-status')?.innerText.includes('Not watching')", timeout=30_000
+        )
+        assert not ui_server.service.watching()
+    finally:
+        ui_server.service.set_watch(False)
+        for doc in ui_server.service.documents():
+            if doc["name"] == SCANNED_NAME:
+                ui_server.service.delete(doc["doc_id"])  # the file too: the session's server stays as it was
