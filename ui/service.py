@@ -276,9 +276,10 @@ class RagService:
         """One line: off, or what the watcher is doing and what its last sync did."""
         if self._watch is None:
             return "Not watching the upload folder."
-        state = self._watch[0].state or "starting"
+        state = self._watch[0].state
+        now = f"{state[0].upper()}{state[1:]}." if state else "Watching the upload folder: starting."
         last = f" Last change: {self.watch_log[-1]}" if self.watch_log else ""
-        return f"Watching: {state}.{last}"
+        return now + last
 
     def set_watch(self, on: bool) -> str:
         """Start or stop keeping the upload folder in sync (files copied there are ingested by themselves)."""
@@ -293,9 +294,12 @@ class RagService:
             def on_report(report: IngestReport) -> None:
                 r = report
                 if r.added or r.updated or r.moved or r.deleted or r.failed:
+                    failed = (
+                        f" ({Path(r.failed[0]['path']).name}: {r.failed[0]['error']})" if r.failed else ""
+                    )
                     self.watch_log.append(
                         f"{time.strftime('%H:%M:%S')} {r.added} added, {r.updated} updated, {r.moved} moved, "
-                        f"{r.deleted} deleted, {len(r.failed)} failed"
+                        f"{r.deleted} deleted, {len(r.failed)} failed{failed}"
                     )
                     del self.watch_log[:-20]
 

@@ -192,7 +192,7 @@ def test_watched_upload_folder_and_ocr_badge_in_the_browser(
         page.get_by_role("tab", name="Documents").click()
         page.locator("#watch input[type=checkbox]").check()
         page.wait_for_function(
-            "document.querySelector('#watch-status')?.innerText.includes('Watching: watching')",
+            "document.querySelector('#watch-status')?.innerText.startsWith('Watching /')",
             timeout=120_000,
         )
         scan = docgen.scanned_pdf(tmp_path / SCANNED_NAME, SCANNED_TEXT)
