@@ -55,7 +55,18 @@ $(VENV)/.stamp-cjk-fonts: | $(BIN)/python
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q fonts-wqy-zenhei; }
 	touch $@
 
-install: $(VENV)/.stamp-core
+# OCR of scanned pages: Debian's tesseract and its English, Chinese and Korean packs (28 MB; osd comes along).
+# Another language: `sudo apt-get install tesseract-ocr-<lang>` (deu, fra, jpn...) and set ingest.ocr_languages.
+TESSERACT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim tesseract-ocr-kor
+$(VENV)/.stamp-ocr: | $(BIN)/python
+	{ command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx kor \
+	    && tesseract --list-langs 2>/dev/null | grep -qx chi_sim; } || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q \
+	    --no-install-recommends $(TESSERACT_PACKAGES); }
+	touch $@
+
+install: $(VENV)/.stamp-core $(VENV)/.stamp-ocr
 
 install-dev: install $(VENV)/.stamp-dev $(VENV)/.stamp-packs-test $(VENV)/.stamp-browser $(VENV)/.stamp-cjk-fonts
 
@@ -82,7 +93,7 @@ format: $(VENV)/.stamp-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(VENV)/.stamp-dev $(VENV)/.stamp-packs-test $(VENV)/.stamp-browser $(VENV)/.stamp-cjk-fonts lint
+test: $(VENV)/.stamp-dev $(VENV)/.stamp-packs-test $(VENV)/.stamp-browser $(VENV)/.stamp-cjk-fonts $(VENV)/.stamp-ocr lint
 	$(BIN)/python -m pytest --durations=15
 
 # Search latency (issue 13): the Milvus Lite engines side by side, then retrieval quality and the latency

@@ -3,7 +3,10 @@
 Sections (pages, slides, heading blocks) come from the loaders and are never merged, so each
 chunk keeps one page and one heading path. Inside a section:
 
-- fenced code blocks and table/row lines are packed line by line, whole lines kept together;
+- fenced code blocks and table/row lines are packed line by line, whole lines kept together; a
+  table ("a | b" rows, as the DOCX, PPTX and HTML loaders write them, or Markdown's) that spans
+  several chunks repeats its header row at the top of each, so every chunk of rows says what
+  its columns are;
 - prose is split into sentences (CJK sentence punctuation 。！？； too, no spaces needed) and
   packed up to the budget with a configurable overlap.
 
@@ -21,6 +24,9 @@ from ingest.loaders.base import LoadedDocument
 
 _FENCE = re.compile(r"^(```|~~~)")
 _CJK_END = re.compile(r"(?<=[。！？；!?])")
+_PIPE_ROW = re.compile(r"^\s*(\|.*\||[^|]+(\s\|\s[^|]*){1,})\s*$")  # a table row: "a | b" or "| a | b |"
+_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_Unit = tuple[str, str, str]  # (joiner before it, text, the header of the table it is a row of, or "")
 _ROW = re.compile(r"^\s*(\|.*\||[^|]+(\s\|\s[^|]+){1,}|[^:;]{1,60}: [^;]*(; [^:;]{1,60}: [^;]*)+)\s*$")
 
 
@@ -33,6 +39,7 @@ class Chunk:
     heading: str
     index: int
     embed_heading: str | None = None  # the heading path as embedded (shortened if very long)
+    ocr: bool = False  # read by OCR (from its section)
 
     @property
     def embed_text(self) -> str:
@@ -111,7 +118,9 @@ class Chunker:
             budget = max(16, self.chunk_size - heading_cost)
             for piece in self._split_section(section.text, budget):
                 if piece.strip():
-                    chunks.append(Chunk(piece.strip(), section.page, section.heading, len(chunks), heading))
+                    chunks.append(
+                        Chunk(piece.strip(), section.page, section.heading, len(chunks), heading, section.ocr)
+                    )
         return chunks
 
     def _short_heading(self, heading: str) -> str:
@@ -131,21 +140,37 @@ class Chunker:
     def _split_section(self, text: str, budget: int) -> list[str]:
         if self.tokens(text) <= budget:
             return [text]
-        units: list[tuple[str, str]] = []  # (joiner, text) small enough to pack
+        units: list[_Unit] = []  # (joiner, text, table header) small enough to pack
         for kind, seg in _segments(text):
             if kind == "prose":
                 for paragraph in re.split(r"\n\s*\n", seg):
                     for i, sentence in enumerate(split_sentences(paragraph.strip())):
                         units.extend(
-                            ("\n\n" if i == 0 else " ", u) for u in self._fit(sentence.strip(), budget)
+                            ("\n\n" if i == 0 else " ", u, "") for u in self._fit(sentence.strip(), budget)
                         )
             elif kind == "code" and self.tokens(seg) <= budget:
-                units.append(("\n\n", seg))  # a code block that fits stays whole
+                units.append(("\n\n", seg, ""))  # a code block that fits stays whole
             else:
-                # Table rows and long code blocks: whole lines, never a line cut in two if it fits.
-                lines = [u for line in seg.splitlines() for u in self._fit(line, budget)]
-                units.extend(("\n\n" if i == 0 else "\n", line) for i, line in enumerate(lines))
+                units.extend(self._row_units(seg, budget))
         return self._pack(units, budget)
+
+    def _row_units(self, seg: str, budget: int) -> list[_Unit]:
+        """Table rows and long code blocks: whole lines, never a line cut in two if it fits. A table
+        ("a | b" rows) carries its header row, which starts every chunk its rows continue in."""
+        lines = seg.splitlines()
+        header = ""
+        if _PIPE_ROW.match(lines[0]) and len(lines) > 1:
+            n = 2 if _SEPARATOR.match(lines[1]) else 1  # a Markdown table's |---| line goes with it
+            header = "\n".join(lines[:n])
+            if self.tokens(header) > budget // 2:
+                header = ""  # a header that big would crowd out the rows: not repeated
+        room = budget - (self.tokens(header) + 1 if header else 0)
+        units: list[_Unit] = []
+        for i, line in enumerate(lines):
+            in_header = bool(header) and i < header.count("\n") + 1
+            for u in self._fit(line, budget if in_header else room):
+                units.append(("\n\n" if not units else "\n", u, "" if in_header else header))
+        return units
 
     def _fit(self, unit: str, budget: int) -> list[str]:
         """A unit that alone exceeds the budget is cut into pieces that fit: at whitespace where the
@@ -180,23 +205,27 @@ class Chunker:
             rest = rest[cut:].lstrip()
         return out
 
-    def _pack(self, units: list[tuple[str, str]], budget: int) -> list[str]:
+    def _pack(self, units: list[_Unit], budget: int) -> list[str]:
         chunks: list[str] = []
-        cur: list[tuple[str, str]] = []
-        for joiner, unit in units:
-            candidate = self._join([*cur, (joiner, unit)])
+        cur: list[_Unit] = []
+        for unit in units:
+            candidate = self._join([*cur, unit])
             if cur and self.tokens(candidate) > budget:
                 chunks.append(self._join(cur))
-                cur = self._overlap_tail(cur, budget - self.tokens(unit) - 1)
-            cur.append((joiner, unit))
+                header = unit[2]
+                if header:  # a table continues: its header first, instead of an overlap
+                    cur = [("", header, "")]
+                else:
+                    cur = self._overlap_tail(cur, budget - self.tokens(unit[1]) - 1)
+            cur.append(unit)
         if cur:
             chunks.append(self._join(cur))
         return chunks
 
-    def _overlap_tail(self, units: list[tuple[str, str]], room: int) -> list[tuple[str, str]]:
+    def _overlap_tail(self, units: list[_Unit], room: int) -> list[_Unit]:
         """The last whole units of the previous chunk, up to ``chunk_overlap`` tokens."""
         limit = min(self.overlap, room)
-        tail: list[tuple[str, str]] = []
+        tail: list[_Unit] = []
         for unit in reversed(units):
             if self.tokens(self._join([unit, *tail])) > limit:
                 break
@@ -204,8 +233,8 @@ class Chunker:
         return tail
 
     @staticmethod
-    def _join(units: list[tuple[str, str]]) -> str:
+    def _join(units: list[_Unit]) -> str:
         text = ""
-        for i, (joiner, unit) in enumerate(units):
+        for i, (joiner, unit, _) in enumerate(units):
             text += unit if i == 0 else joiner + unit
         return text

@@ -1,19 +1,21 @@
 """The ingest run: plan from one scan of the index, then load ▸ chunk ▸ embed ▸ upsert.
 
 - Identity: a document is its absolute path; its content hash decides whether it changed.
-  Unchanged files (same size and mtime, or same hash) cost no embedding work.
+  Unchanged files (same size and mtime, or same hash) cost no embedding work. A new path with the
+  content of a document whose file is gone is that document moved (:mod:`ingest.moves`): its rows
+  are rewritten, nothing is embedded. Attachments are documents of their own (:mod:`ingest.jobs`).
 - Crash safety: chunk ids derive from (document, content hash, chunk index) and every row carries
   the number of chunks of its version. A new version is written first and the old one deleted
   after, so a run killed at any moment leaves either the old or the new version, or both, or a
   partial new one; the next run sees which (``DocState.complete``) and finishes the job, never
   duplicating or losing a document.
-- Speed: a reader thread loads and chunks the next files while the encoder works; chunks from
-  many files go to the encoder in large batches.
+- Speed: a reader thread loads, OCRs and chunks the next files while the encoder works; chunks
+  from many files go to the encoder in large batches.
 - Limits: files are read in a worker process (:class:`~ingest.loader_process.LoaderProcess`) with
-  ``ingest.loader_timeout`` and ``ingest.loader_memory_mb``: a file that hangs or explodes a
-  loader is reported and skipped, the rest ingests.
-- Sync never empties the index by accident: a root that is missing (an unmounted drive), or an
-  empty folder the index holds documents from, stops the run before anything is deleted.
+  ``ingest.loader_timeout`` (seconds without progress: OCR reports each page) and
+  ``ingest.loader_memory_mb``: a file that hangs or explodes a loader is reported and skipped.
+- Sync never empties the index by accident (:mod:`ingest.sync_guard`): a missing root (an
+  unmounted drive), or an empty folder the index holds documents from, stops the run first.
 
 >>> indexer = build_indexer(pipeline.components)          # doctest: +SKIP
 >>> indexer.ingest(["~/docs"], sync=True).as_dict()       # doctest: +SKIP
@@ -28,74 +30,46 @@ import threading
 import time
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.chunker import Chunk, Chunker, effective_chunk_size
+from ingest.chunker import Chunker, effective_chunk_size
 from ingest.formats import supported
 from ingest.ids import chunk_id, doc_id_for
-from ingest.language import analyzer_for, sample_files
+from ingest.jobs import Job, read
+from ingest.language import NO_OCR, analyzer_for, sample_files
 from ingest.loader_process import LoaderProcess
-from ingest.loaders.base import LoadedDocument
+from ingest.loaders.base import LoadOptions
+from ingest.moves import Moves, move
 from ingest.report import IngestReport
+from ingest.sync_guard import check_not_emptied, check_roots_exist, under
 from ingest.walk import oserror_reason, walk
 from rag_app.collection import Collection
 from rag_app.components.embedders.coverage import documents_warning, switch_fix
-from rag_app.errors import IngestError, RagError
+from rag_app.errors import IngestError
 from rag_app.language import measure
 from rag_app.pipeline import Components
 from rag_app.progress import NoProgress, Progress, Step
-from rag_app.settings import Settings
+from rag_app.settings import IngestSettings, Settings
 from rag_app.store import DocState, MilvusStore, rows_for
 
 READ_AHEAD = 16  # files loaded and chunked ahead of the encoder
 LANGUAGE_SAMPLE = 400  # chunks of a run whose language is checked against the embedder's
 
 
-@dataclass
-class _Job:
-    path: Path
-    doc_id: str
-    content_hash: str
-    size: int
-    mtime: int
-    previous: DocState | None
-    doc: LoadedDocument | None = None
-    chunks: list[Chunk] = field(default_factory=list)
-    error: str | None = None
+def load_options(settings: IngestSettings, progress: Progress | None = None, item: str = "") -> LoadOptions:
+    """The loaders' options from ``ingest.*``; OCR'd pages of ``item`` reported as ``ocr`` steps."""
 
+    def on_page(done: int, total: int) -> None:
+        if progress is not None:
+            progress.update(Step("ocr", done, total, item=item))
 
-def _under(source: str, roots: list[Path]) -> bool:
-    """Whether ``source`` (stored resolved) is one of ``roots`` or inside one, however they were spelled."""
-    src = Path(source)
-    resolved = [r.resolve() for r in roots]
-    return any(src == r or r in src.parents for r in resolved)
-
-
-def _check_roots_exist(roots: list[Path]) -> None:
-    """With sync, a missing root would delete every document under it: refuse instead."""
-    missing = [r for r in roots if not r.exists()]
-    if missing:
-        names = ", ".join(str(r) for r in missing)
-        raise RagError(
-            f"{names} does not exist, so --sync would remove every document ingested from it; "
-            "nothing was changed.",
-            fix="Mount the drive or correct the path and run again (without --sync, the other paths "
-            "ingest and the missing one is only reported).",
-        )
-
-
-def _check_not_emptied(roots: list[Path], found: dict[Path, int], stored: dict[str, DocState]) -> None:
-    """An empty folder the index holds documents from looks like an unmounted drive's mount point."""
-    for root in roots:
-        held = sum(1 for s in stored.values() if _under(s.source, [root.resolve()]))
-        if root.is_dir() and not found.get(root) and held:
-            raise RagError(
-                f"{root} is empty but the index holds {held} documents from it, so --sync would remove "
-                "them all; nothing was changed.",
-                fix="Mount the drive and run again. To remove those documents on purpose, delete them "
-                "in the UI's Documents tab (or DELETE /v1/documents/ID).",
-            )
+    return LoadOptions(
+        ocr=settings.ocr,
+        ocr_languages=settings.ocr_languages,
+        ocr_dpi=settings.ocr_dpi,
+        ocr_workers=settings.ocr_workers,
+        on_ocr_page=on_page if progress is not None else None,
+    )
 
 
 class _Run:
@@ -137,10 +111,12 @@ class Indexer:
         paths: Iterable[str | Path],
         sync: bool = False,
         progress: Progress | None = None,
+        stop: threading.Event | None = None,
         write_lock: AbstractContextManager[object] | None = None,
     ) -> IngestReport:
         """Ingest files and folders. With ``sync``, documents stored from under the given paths whose
         files are gone are deleted (a missing or emptied root is refused: :class:`RagError`).
+        ``stop`` (set by a signal) ends the run after the current batch.
 
         ``write_lock`` is held around each write to the index only (not while files load or embed),
         so a caller's other writers (the UI's delete) wait for one batch at most.
@@ -152,7 +128,7 @@ class Indexer:
         writing = write_lock or contextlib.nullcontext()
         roots = [Path(p).expanduser() for p in paths]
         if sync:
-            _check_roots_exist(roots)
+            check_roots_exist(roots)
         files: list[Path] = []
         found: dict[Path, int] = {}
         for root in roots:
@@ -163,9 +139,9 @@ class Indexer:
         mix = None
         if not self._collection.exists():  # a new collection: its embedder (auto) and tokenizer
             limits = settings.ingest
-            # Sampled in the loader's worker too (a short limit: it only measures the language).
+            # Sampled in the loader's worker too (a short limit, no OCR: it only measures the language).
             with LoaderProcess(min(limits.loader_timeout, 10), limits.loader_memory_mb) as loader:
-                mix = sample_files(files, load_fn=loader.load)
+                mix = sample_files(files, load_fn=lambda path, data: loader.load(path, data, NO_OCR))
         with writing:
             if mix is not None and not self._collection.exists():
                 self._collection.decide(mix)
@@ -174,22 +150,17 @@ class Indexer:
             report.collection = collection = self._collection.open(create=True, analyzer=analyzer)
         stored = self._store.documents(collection)
         if sync:
-            _check_not_emptied(roots, found, stored)
+            check_not_emptied(roots, found, stored)
         run.total = len(files)
         run.progress.update(Step("ingest", 0, run.total))
         seen_ids: set[str] = set()
-        jobs = self._plan(files, stored, seen_ids, run)
+        with writing:  # a moved file's rows are rewritten while planning
+            jobs = self._plan(collection, files, stored, seen_ids, run)
         if jobs:  # the tokenizer (and the model weights) load only when there is something to embed
-            self._process(collection, jobs, run, writing)
+            self._process(collection, jobs, stored, run, stop or threading.Event(), writing)
             self._check_language(run)
-        if sync:
-            # Sources are stored resolved: compare with resolved roots (relative, via symlinks).
-            resolved = [r.resolve() for r in roots]
-            gone = [
-                s for s in stored.values()
-                if s.doc_id not in seen_ids and _under(s.source, resolved) and not Path(s.source).exists()
-            ]  # fmt: skip
-            for state in gone:
+        if sync and not (stop and stop.is_set()):
+            for state in self._gone(stored, seen_ids, roots):
                 with writing:
                     self._store.delete_document(collection, state.doc_id)
                 report.deleted += 1
@@ -197,13 +168,31 @@ class Indexer:
         report.seconds = time.perf_counter() - start
         return report
 
+    @staticmethod
+    def _gone(stored: dict[str, DocState], seen_ids: set[str], paths: list[Path]) -> list[DocState]:
+        """Documents whose file is gone from under ``paths``; a part goes with its container."""
+        roots = [p.resolve() for p in paths]  # sources are absolute; the paths given may be relative
+        gone = [
+            s for s in stored.values()
+            if not s.parent_id and s.doc_id not in seen_ids and under(s.source, roots) and not Path(s.source).exists()
+        ]  # fmt: skip
+        gone_ids = {s.doc_id for s in gone}
+        for s in stored.values():
+            if s.parent_id and s.parent_id not in seen_ids:
+                parent = stored.get(s.parent_id)
+                container = parent.source if parent else s.source.split("#", 1)[0]
+                if s.parent_id in gone_ids or (under(container, roots) and not Path(container).exists()):
+                    gone.append(s)
+        return gone
+
     def _plan(
-        self, files: list[Path], stored: dict[str, DocState], seen_ids: set[str], run: _Run
-    ) -> list[_Job]:
+        self, collection: str, files: list[Path], stored: dict[str, DocState], seen_ids: set[str], run: _Run
+    ) -> list[Job]:
         """Which files need work. Same size+mtime as a complete stored version: no read at all."""
         report = run.report
         max_mb = self._settings.ingest.max_file_mb
-        jobs: list[_Job] = []
+        moves = Moves(stored)
+        jobs: list[Job] = []
         for path in files:
             if not supported(path):
                 report.skipped.append(
@@ -231,7 +220,14 @@ class Indexer:
                     report.unchanged += 1
                     run.notify(path, "unchanged")
                     continue
-                jobs.append(_Job(path, doc_id, content_hash, st.st_size, int(st.st_mtime), prev))
+                origin = moves.origin(path, content_hash, seen_ids) if prev is None else None
+                if origin is not None:
+                    seen_ids.add(origin.doc_id)
+                    move(self._store, collection, origin, moves, doc_id, path, int(st.st_mtime))
+                    report.moved += 1
+                    run.notify(path, "moved")
+                    continue
+                jobs.append(Job(path, doc_id, content_hash, st.st_size, int(st.st_mtime), prev))
             except IngestError as exc:
                 run.fail(path, exc.message.removeprefix(f"{path}: "))
             except OSError as exc:
@@ -257,50 +253,82 @@ class Indexer:
         return Chunker(size, cfg.chunking.chunk_overlap, emb.token_counter())
 
     def _process(
-        self, collection: str, jobs: list[_Job], run: _Run, writing: AbstractContextManager[object]
+        self,
+        collection: str,
+        jobs: list[Job],
+        stored: dict[str, DocState],
+        run: _Run,
+        stop: threading.Event,
+        writing: AbstractContextManager[object],
     ) -> None:
         chunker = self._chunker(run)
-        ready: queue.Queue[_Job | None] = queue.Queue(maxsize=READ_AHEAD)
-        stop = threading.Event()
+        ready: queue.Queue[list[Job] | None] = queue.Queue(maxsize=READ_AHEAD)
+        halt = threading.Event()  # the encoder loop has ended: the reader stops too
         limits = self._settings.ingest
 
         def reader() -> None:
             # One worker process for the whole run, replaced only after a file it had to kill.
             with LoaderProcess(limits.loader_timeout, limits.loader_memory_mb) as loader:
                 for job in jobs:
-                    if stop.is_set():
+                    if halt.is_set() or stop.is_set():
                         break
-                    ready.put(_read(job, chunker, loader))
+                    options = load_options(limits, run.progress, str(job.path))
+                    ready.put(read(job, chunker, options, stored, loader.load))
             ready.put(None)
 
         thread = threading.Thread(target=reader, name="ingest-reader", daemon=True)
         thread.start()
-        pending: list[_Job] = []
+        pending: list[Job] = []
         pending_chunks = 0
         try:
             while True:
-                job = ready.get()
-                if job is not None:
-                    if job.error:
-                        run.fail(job.path, job.error)
+                batch = ready.get()
+                for job in batch or []:
+                    if not self._accept(job, run):
                         continue
                     pending.append(job)
                     pending_chunks += len(job.chunks)
-                if pending and (job is None or pending_chunks >= self._settings.ingest.encode_batch):
-                    self._embed_and_store(collection, pending, run, writing)
+                end = batch is None or stop.is_set()
+                if pending and (end or pending_chunks >= self._settings.ingest.encode_batch):
+                    self._embed_and_store(collection, pending, stored, run, writing)
                     pending, pending_chunks = [], 0
-                if job is None:
+                if end:
                     break
         finally:
-            stop.set()
+            halt.set()
             while thread.is_alive():  # unblock the reader if it waits on a full queue
                 try:
                     ready.get_nowait()
                 except queue.Empty:
                     thread.join(timeout=0.1)
 
+    @staticmethod
+    def _accept(job: Job, run: _Run) -> bool:
+        """Whether a read job goes to the encoder; parts that need nothing are counted here."""
+        if job.parent_id and job.status:
+            run.total += 1
+            if job.status == "unchanged":
+                run.report.unchanged += 1
+            else:
+                run.report.skipped.append(
+                    {"path": str(job.path), "reason": "attachment of an unsupported type"}
+                )
+            run.notify(job.path, job.status)
+            return False
+        if job.parent_id:
+            run.total += 1
+        if job.error:
+            run.fail(job.path, job.error + (f" ({job.fix})" if job.fix else ""))
+            return False
+        return True
+
     def _embed_and_store(
-        self, collection: str, jobs: list[_Job], run: _Run, writing: AbstractContextManager[object]
+        self,
+        collection: str,
+        jobs: list[Job],
+        stored: dict[str, DocState],
+        run: _Run,
+        writing: AbstractContextManager[object],
     ) -> None:
         texts = [c.embed_text for job in jobs for c in job.chunks]
         vectors = self._collection.embedder.embed_passages(texts)
@@ -308,9 +336,16 @@ class Indexer:
         if room > 0:
             run.texts.extend([c.text for job in jobs for c in job.chunks][:room])
         with writing:
-            self._store_batch(collection, jobs, vectors, run)
+            self._store_batch(collection, jobs, stored, vectors, run)
 
-    def _store_batch(self, collection: str, jobs: list[_Job], vectors: list[list[float]], run: _Run) -> None:
+    def _store_batch(
+        self,
+        collection: str,
+        jobs: list[Job],
+        stored: dict[str, DocState],
+        vectors: list[list[float]],
+        run: _Run,
+    ) -> None:
         now = int(time.time())
         offset = 0
         for job in jobs:
@@ -321,7 +356,7 @@ class Indexer:
                 {
                     "id": chunk_id(job.doc_id, job.content_hash, c.index),
                     "doc_id": job.doc_id,
-                    "source": str(job.path.resolve()),
+                    "source": job.source,
                     "title": job.doc.title[:1000],
                     "page": c.page if c.page is not None else -1,
                     "heading": c.heading[:2000],
@@ -331,9 +366,15 @@ class Indexer:
                     "size": job.size,
                     "n_chunks": n,
                     "ingested_at": now,
+                    "parent_id": job.parent_id,
+                    "ocr": c.ocr,
                 }
                 for c in job.chunks
             ]
+            if job.parts is not None:  # attachments removed from this version of the container go
+                for state in stored.values():
+                    if state.parent_id == job.doc_id and state.doc_id not in job.parts:
+                        self._store.delete_document(collection, state.doc_id)
             # The stored text is the chunk; its heading path (embedded with it) has its own field.
             self._store.upsert(collection, rows_for([c.text for c in job.chunks], vecs, meta))
             # New version first, old versions after: an interrupted run never loses the document.
@@ -341,6 +382,7 @@ class Indexer:
             if prev and set(prev.counts) - {job.content_hash}:
                 self._store.delete_document(collection, job.doc_id, except_hash=job.content_hash)
             run.report.chunks += n
+            run.report.warnings.extend(job.doc.warnings)
             job.doc, job.chunks = None, []  # done: keep memory flat however large the corpus
             if prev is None:
                 run.report.added += 1
@@ -348,26 +390,6 @@ class Indexer:
             else:
                 run.report.updated += 1
                 run.notify(job.path, "updated", n)
-
-
-def _read(job: _Job, chunker: Chunker, loader: LoaderProcess) -> _Job:
-    """Load (in the worker process) and chunk one file (runs on the reader thread). The file is
-    re-read and re-hashed, so a file that changed after planning is ingested as its current content."""
-    try:
-        data = job.path.read_bytes()
-        job.content_hash = hashlib.sha256(data).hexdigest()
-        job.size = len(data)
-        job.doc = loader.load(job.path, data)
-        job.chunks = chunker.split(job.doc)
-        if not job.chunks:
-            job.error = "no text found"
-    except IngestError as exc:
-        job.error = exc.message.removeprefix(f"{job.path}: ")
-    except OSError as exc:
-        job.error = oserror_reason(exc)
-    except Exception as exc:  # a loader bug must not stop the other files
-        job.error = f"{type(exc).__name__}: {exc}"
-    return job
 
 
 def build_indexer(components: Components) -> Indexer:

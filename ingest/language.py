@@ -10,8 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ingest.formats import load, supported
-from ingest.loaders.base import LoadedDocument
+from ingest.loaders.base import LoadedDocument, LoadOptions
 from rag_app.language import LanguageMix, measure
+
+NO_OCR = LoadOptions(ocr="never")  # a sample of the text: never worth OCR's seconds a page
 
 SAMPLE_FILES = 20  # files read to decide a new collection's embedder (auto) and tokenizer
 SAMPLE_CHARS = 20_000  # characters taken from each
@@ -19,10 +21,14 @@ JIEBA_LANGS = ("zh", "ja")  # BM25 with jieba; Korean keeps standard (benchmarks
 JIEBA_SHARE = 0.3
 
 
+def _load_no_ocr(path: Path, data: bytes) -> LoadedDocument:
+    return load(path, data, NO_OCR)
+
+
 def sample_files(
     files: list[Path],
     sample: int = SAMPLE_FILES,
-    load_fn: Callable[[Path, bytes], LoadedDocument] = load,
+    load_fn: Callable[[Path, bytes], LoadedDocument] = _load_no_ocr,
 ) -> LanguageMix:
     """The language mix of up to ``sample`` supported files spread evenly over ``files``.
 

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from ingest.loader_worker import DEFAULT_TARGET, FRAME_HEAD, READY, frame_length, write_frame
-from ingest.loaders.base import LoadedDocument, Section
+from ingest.loaders.base import DEFAULT_OPTIONS, Attachment, LoadedDocument, LoadOptions, Section
 from rag_app.errors import IngestError
 
 STARTUP_TIMEOUT = 60.0  # seconds for a worker to start (Python and the registry), not counted per file
@@ -89,14 +89,38 @@ class LoaderProcess:
             )
         return self._proc
 
-    def load(self, path: Path, data: bytes) -> LoadedDocument:
-        """The document in ``data`` as :func:`ingest.formats.load` reads it, or an :class:`IngestError`."""
+    def load(self, path: Path, data: bytes, options: LoadOptions = DEFAULT_OPTIONS) -> LoadedDocument:
+        """The document in ``data`` as :func:`ingest.formats.load` reads it, or an :class:`IngestError`.
+
+        The time limit runs from the request, and again from each page OCR reports (a long scan is
+        slow, not stuck); ``options.on_ocr_page`` hears those pages here.
+        """
         proc = self._worker(path)
         assert proc.stdin is not None and proc.stdout is not None
+        fields = {
+            "ocr": options.ocr,
+            "ocr_languages": options.ocr_languages,
+            "ocr_dpi": options.ocr_dpi,
+            "ocr_workers": options.ocr_workers,
+        }
+        attachments: list[Attachment] = []
         try:
-            write_frame(proc.stdin, json.dumps({"path": str(path)}).encode())
+            write_frame(proc.stdin, json.dumps({"path": str(path), "options": fields}).encode())
             write_frame(proc.stdin, data)
-            reply = self._reply(proc.stdout.fileno(), time.monotonic() + self.timeout)
+            while True:
+                reply = self._reply(proc.stdout.fileno(), time.monotonic() + self.timeout)
+                progress = json.loads(reply).get("progress") if reply is not None else None
+                if progress is None:
+                    break
+                if options.on_ocr_page is not None:
+                    options.on_ocr_page(int(progress[0]), int(progress[1]))
+            if reply is not None:
+                for name in json.loads(reply).get("attachments") or []:
+                    blob = self._reply(proc.stdout.fileno(), time.monotonic() + self.timeout)
+                    if blob is None:
+                        reply = None
+                        break
+                    attachments.append(Attachment(str(name), blob))
         except _TimedOut:
             self._kill()
             raise IngestError(
@@ -110,14 +134,18 @@ class LoaderProcess:
         answer = json.loads(reply)
         if "error" not in answer:
             sections = [
-                Section(text, page=page, heading=heading) for text, page, heading in answer["sections"]
+                Section(text, page=page, heading=heading, ocr=bool(ocr))
+                for text, page, heading, ocr in answer["sections"]
             ]
-            return LoadedDocument(path, answer["title"], sections)
+            return LoadedDocument(
+                path, answer["title"], sections, attachments, list(answer.get("warnings") or [])
+            )
         if answer.get("kind") == "memory":
             self._kill()
             raise IngestError(f"{path}: {self._memory_reason()}")
         message = str(answer["error"])
-        raise IngestError(message if message.startswith(str(path)) else f"{path}: {message}")
+        fix = answer.get("fix")
+        raise IngestError(message if message.startswith(str(path)) else f"{path}: {message}", fix=fix)
 
     def _reply(self, fd: int, deadline: float) -> bytes | None:
         head = self._read(fd, FRAME_HEAD, deadline)

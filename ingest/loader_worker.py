@@ -3,20 +3,23 @@
 Run as ``python -m ingest.loader_worker --memory-mb N --alarm S``. It caps its own address space
 (``RLIMIT_AS``) before importing any loader, says it is ready, then answers requests until its
 input closes: each
-request is a JSON header (``{"path": ...}``) and the file's bytes; each reply is one JSON object,
-either ``{"title", "sections": [[text, page, heading], ...]}`` or ``{"error": ..., "kind": ...}``
-(``kind``: ``ingest`` for a reason the loader gave, ``memory`` when the limit was hit, ``bug``
-for any other exception). Frames are an 8-byte big-endian length and the payload. JSON, not
-pickle: what comes back from a hostile file is data, never code.
+request is a JSON header (``{"path": ..., "options": {the LoadOptions fields}}``) and the file's
+bytes. While a loader OCRs, progress frames ``{"progress": [done, total]}`` come first; then one
+reply: ``{"title", "sections": [[text, page, heading, ocr], ...], "warnings": [...],
+"attachments": [name, ...]}`` followed by one frame of bytes per attachment, or
+``{"error": ..., "kind": ...}`` (``kind``: ``ingest`` for a reason the loader gave, ``memory``
+when the limit was hit, ``bug`` for any other exception). Frames are an 8-byte big-endian length
+and the payload. JSON, not pickle: what comes back from a hostile file is data, never code.
 
-An alarm set before each file ends this process if its parent (which enforces the wall-clock
-limit) is gone and the loader is stuck.
+An alarm set before each file (and again at each OCR'd page) ends this process if its parent
+(which enforces the limit) is gone and the loader is stuck.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import json
 import os
 import resource
@@ -27,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from ingest.loaders.base import LoadedDocument
+from ingest.loaders.base import LoadedDocument, LoadOptions
 from rag_app.errors import IngestError
 
 _LENGTH = struct.Struct("!Q")
@@ -58,24 +61,37 @@ def frame_length(head: bytes) -> int:
 FRAME_HEAD = _LENGTH.size
 
 
-def _target(spec: str) -> Callable[[Path, bytes], LoadedDocument]:
+Load = Callable[[Path, bytes, LoadOptions], LoadedDocument]
+
+
+def _target(spec: str) -> Load:
     module, _, name = spec.partition(":")
-    function: Callable[[Path, bytes], LoadedDocument] = getattr(importlib.import_module(module), name)
-    return function
+    function = getattr(importlib.import_module(module), name)
+    if len(inspect.signature(function).parameters) >= 3:
+        return function  # type: ignore[no-any-return,unused-ignore]
+    return lambda path, data, options: function(path, data)  # a test's target without options
 
 
-def _reply(load: Callable[[Path, bytes], LoadedDocument], path: Path, data: bytes) -> dict[str, object]:
+def _reply(
+    load: Load, path: Path, data: bytes, options: LoadOptions
+) -> tuple[dict[str, object], list[bytes]]:
     try:
-        doc = load(path, data)
-        return {"title": doc.title, "sections": [[s.text, s.page, s.heading] for s in doc.sections]}
+        doc = load(path, data, options)
+        reply: dict[str, object] = {
+            "title": doc.title,
+            "sections": [[s.text, s.page, s.heading, s.ocr] for s in doc.sections],
+            "warnings": doc.warnings,
+            "attachments": [a.name for a in doc.attachments],
+        }
+        return reply, [a.data for a in doc.attachments]
     except IngestError as exc:
-        return {"error": exc.message, "kind": "ingest"}
+        return {"error": exc.message, "kind": "ingest", "fix": exc.fix}, []
     except MemoryError:
-        return {"error": "out of memory", "kind": "memory"}
+        return {"error": "out of memory", "kind": "memory"}, []
     except RecursionError:
-        return {"error": "the document is nested too deeply to read", "kind": "ingest"}
+        return {"error": "the document is nested too deeply to read", "kind": "ingest"}, []
     except Exception as exc:  # a loader bug: reported for this file, the next one still loads
-        return {"error": f"{type(exc).__name__}: {exc}", "kind": "bug"}
+        return {"error": f"{type(exc).__name__}: {exc}", "kind": "bug"}, []
 
 
 def serve(memory_mb: int, alarm: int, target: str = DEFAULT_TARGET) -> int:
@@ -102,12 +118,21 @@ def serve(memory_mb: int, alarm: int, target: str = DEFAULT_TARGET) -> int:
             return 1
         if header is None or data is None:
             return 0
-        path = Path(json.loads(header)["path"])
+        request = json.loads(header)
+        path = Path(request["path"])
+
+        def on_page(done: int, total: int) -> None:
+            signal.alarm(alarm)  # progress: this file is not stuck
+            write_frame(replies, json.dumps({"progress": [done, total]}).encode())
+
+        options = LoadOptions(**request.get("options", {}), on_ocr_page=on_page)
         signal.alarm(alarm)
-        reply = _reply(load, path, data)
+        reply, attachments = _reply(load, path, data, options)
         signal.alarm(0)
         del data
         write_frame(replies, json.dumps(reply).encode())
+        for blob in attachments:
+            write_frame(replies, blob)
         if reply.get("kind") == "memory":
             return 1  # the heap may be in pieces: the parent starts a fresh worker
 

@@ -12,6 +12,7 @@ class IngestReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    moved: int = 0  # renamed or moved files: their rows follow them, nothing embedded again
     deleted: int = 0
     chunks: int = 0
     seconds: float = 0.0
@@ -25,6 +26,7 @@ class IngestReport:
             "added": self.added,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "moved": self.moved,
             "deleted": self.deleted,
             "failed": self.failed,
             "chunks": self.chunks,

@@ -20,7 +20,9 @@ class Library:
             return []
         name = self._collection.open(create=False)
         docs = []
-        for d in self._store.documents(name, details=True).values():
+        states = self._store.documents(name, details=True)
+        for d in states.values():
+            parent = states.get(d.parent_id)
             docs.append(
                 {
                     "doc_id": d.doc_id,
@@ -32,9 +34,20 @@ class Library:
                     "size": d.size,
                     "ingested_at": d.ingested_at,
                     "complete": d.complete(),
+                    "parent_id": d.parent_id or None,  # set for an attachment: the e-mail it came in
+                    "parent": Path(parent.source).name if parent else None,
                 }
             )
-        docs.sort(key=lambda d: (-int(d["ingested_at"] or 0), d["name"]))
+        # Newest first; an attachment right after the document it came in.
+        latest = {d["doc_id"]: int(d["ingested_at"] or 0) for d in docs}
+        docs.sort(
+            key=lambda d: (
+                -latest.get(d["parent_id"] or d["doc_id"], int(d["ingested_at"] or 0)),
+                d["parent_id"] or d["doc_id"],
+                d["parent_id"] is not None,
+                d["name"],
+            )
+        )
         return docs
 
     def held_elsewhere(self, doc_id: str) -> list[str]:
@@ -47,6 +60,6 @@ class Library:
         ]
 
     def delete(self, doc_id: str) -> None:
-        """Remove one document's chunks from the collection (its file is left alone)."""
+        """Remove one document's chunks from the collection, with its attachments' (files are left alone)."""
         name = self._collection.open(create=False)
-        self._store.delete_document(name, doc_id)
+        self._store.delete_document(name, doc_id, with_parts=True)

@@ -187,6 +187,28 @@ class IngestSettings(_Section):
         description="Memory the file-reading worker may use (its address-space limit); a file that "
         "needs more is reported and skipped, the app keeps running.",
     )
+    ocr: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="OCR (tesseract): auto reads images and the PDF pages without a text layer; always "
+        "also re-reads PDF pages that have one; never skips them.",
+    )
+    ocr_languages: str = Field(
+        "auto",
+        pattern=r"^(auto|[A-Za-z_]+(\+[A-Za-z_]+)*)$",
+        description="tesseract language packs, e.g. eng+deu; auto: detect the script of each page and "
+        "use the installed packs for it (eng, chi_sim, kor... + eng).",
+    )
+    ocr_dpi: int = Field(
+        300, ge=72, le=600, description="Resolution scanned PDF pages are rendered at for OCR."
+    )
+    ocr_workers: int = Field(0, ge=0, description="tesseract processes at once; 0: one per CPU core.")
+    watch_settle: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="`rag ingest --watch` and the UI's watched folder: seconds without changes before "
+        "they are ingested (a file saved 5 times in a second is embedded once).",
+    )
 
 
 class RetrievalSettings(_Section):

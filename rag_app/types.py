@@ -18,6 +18,7 @@ class Passage:
     heading: str = ""
     title: str = ""
     chunks: list[int] | None = None  # set when neighbouring chunks were merged into this passage
+    ocr: bool = False  # the text was read from a scanned page or an image by OCR (may contain misreadings)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -30,6 +31,7 @@ class Passage:
             "heading": self.heading or None,
             "chunks": self.chunks or [self.chunk],
             "doc_id": self.doc_id,
+            "ocr": self.ocr,
         }
 
 

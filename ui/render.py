@@ -44,6 +44,8 @@ def passage_html(n: int, p: Passage, cited: bool = False) -> str:
     """A collapsible source card: number, file, scores, heading and snippet; the full text inside."""
     heading = f'<span class="rag-heading">{escape(p.heading)}</span>' if p.heading else ""
     mark = ' <span class="rag-cited">cited</span>' if cited else ""
+    if p.ocr:
+        mark += ' <span class="rag-ocr" title="Read by OCR from a scanned page or image: check the original">OCR</span>'
     return (
         f'<details class="rag-source"><summary>'
         f'<span class="rag-n">[{n}]</span> <b>{escape(where(p))}</b>{mark} '
@@ -109,11 +111,17 @@ def when(epoch: float | str | None) -> str:
     return t.strftime("%Y-%m-%d %H:%M")
 
 
+def doc_name(d: dict[str, Any]) -> str:
+    """A document's name in lists: an attachment as "mail.eml › report.pdf"."""
+    name = str(d["name"])
+    return name.replace("#", " › ") if d.get("parent_id") else name
+
+
 def documents_rows(docs: list[dict[str, Any]]) -> Rows:
     """The documents table: one row per document, in :data:`DOC_HEADERS` order."""
     return [
         [
-            d["name"],
+            doc_name(d),
             d.get("title") or "",
             d.get("pages") or "",
             d["chunks"],

@@ -182,6 +182,7 @@ def launch(settings: Settings, host: str | None = None, port: int | None = None)
         try:
             _Server(config).run()
         finally:
+            app.state.rag_service.set_watch(False)  # the watched upload folder's thread ends first
             pipeline.close()
             if token and token_file:
                 remove_token(token_file, token)

@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ingest.indexer import Indexer, build_indexer
+from ingest.report import IngestReport
+from ingest.watch import FolderWatch
 from rag_app.answering.answerer import Answer, Message
 from rag_app.answering.citations import explicit_citations
 from rag_app.collection import settings_for_collection
@@ -38,7 +41,7 @@ from rag_app.pipeline import Pipeline, build_pipeline
 from rag_app.progress import Step
 from rag_app.settings import Settings
 from rag_app.types import SearchResult
-from ui.uploads import is_upload, remove_upload
+from ui.uploads import is_upload, remove_upload, upload_dir
 
 log = logging.getLogger("rag_app.ui")
 
@@ -138,6 +141,7 @@ class IngestEvent:
     files: list[dict[str, Any]] = field(default_factory=list)
     report: dict[str, Any] | None = None
     error: tuple[str, str | None] | None = None
+    ocr: str = ""  # the page being read by OCR: "OCR scan.pdf: page 3 / 12"
 
 
 class _QueueProgress:
@@ -148,8 +152,12 @@ class _QueueProgress:
         self.changed = changed
 
     def update(self, step: Step) -> None:
-        if step.status and step.status != "deleted":
+        if step.phase == "ocr":
+            name = Path(step.item).name
+            self.event.ocr = f"OCR {name}: page {step.done} / {step.total}" if step.done < step.total else ""
+        elif step.status and step.status != "deleted":
             self.event.done = step.done
+            self.event.total = max(self.event.total, step.total)  # an e-mail's attachments add to it
             self.event.files.append({"path": step.item, "status": step.status, "chunks": step.units})
         elif not step.status:
             self.event.total = step.total
@@ -170,6 +178,8 @@ class RagService:
         self._ingest_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._open: dict[str, tuple[Pipeline, Indexer]] = {}
+        self._watch: tuple[FolderWatch, threading.Event, threading.Thread] | None = None
+        self.watch_log: list[str] = []  # what the watched upload folder's syncs did, newest last
 
     @property
     def settings(self) -> Settings:
@@ -320,14 +330,69 @@ class RagService:
 
         worker = threading.Thread(target=work, name="ui-ingest", daemon=True)
         worker.start()
-        last = -1
+        last: tuple[int, str] = (-1, "")
         while worker.is_alive():
             changed.wait(0.5)
             changed.clear()
-            if event.done != last:
-                last = event.done
+            if (event.done, event.ocr) != last:
+                last = (event.done, event.ocr)
                 yield event
         worker.join()
         event.report = box.get("report")
         event.error = box.get("error")
         yield event
+
+    # -- the watched upload folder ---------------------------------------------------------------
+    def watching(self) -> bool:
+        return self._watch is not None
+
+    def watch_status(self) -> str:
+        """One line: off, or what the watcher is doing and what its last sync did."""
+        if self._watch is None:
+            return "Not watching the upload folder."
+        state = self._watch[0].state
+        now = f"{state[0].upper()}{state[1:]}." if state else "Watching the upload folder: starting."
+        last = f" Last change: {self.watch_log[-1]}" if self.watch_log else ""
+        return now + last
+
+    def set_watch(self, on: bool) -> str:
+        """Start or stop keeping the upload folder in sync (files copied there are ingested by themselves)."""
+        if on and self._watch is None:
+            stop = threading.Event()
+            folder = upload_dir(self.settings)
+
+            def sync(roots: list[Path]) -> IngestReport:
+                with self._write_lock:
+                    return self._indexer.ingest(roots, sync=True, stop=stop)
+
+            def on_report(report: IngestReport) -> None:
+                r = report
+                if r.added or r.updated or r.moved or r.deleted or r.failed:
+                    failed = (
+                        f" ({Path(r.failed[0]['path']).name}: {r.failed[0]['error']})" if r.failed else ""
+                    )
+                    self.watch_log.append(
+                        f"{time.strftime('%H:%M:%S')} {r.added} added, {r.updated} updated, {r.moved} moved, "
+                        f"{r.deleted} deleted, {len(r.failed)} failed{failed}"
+                    )
+                    del self.watch_log[:-20]
+
+            watcher = FolderWatch(
+                [folder], sync, stop, self.settings.ingest.watch_settle, on_report=on_report
+            )
+            thread = threading.Thread(target=self._run_watch, args=(watcher,), name="ui-watch", daemon=True)
+            self._watch = (watcher, stop, thread)
+            thread.start()
+        elif not on and self._watch is not None:
+            _, stop, thread = self._watch
+            stop.set()
+            thread.join(timeout=10)
+            self._watch = None
+        return self.watch_status()
+
+    def _run_watch(self, watcher: FolderWatch) -> None:
+        try:
+            watcher.run()
+        except Exception as exc:  # reported in the status line; the UI keeps working
+            self.watch_log.append(f"stopped: {error_text(exc)[0]}")
+            self._watch = None

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.loaders.archive import check_zip
-from ingest.loaders.base import LoadedDocument, Section
+from ingest.loaders.base import DEFAULT_OPTIONS, LoadedDocument, LoadOptions, Section
 from rag_app.errors import IngestError
 
 
-def load_docx(path: Path, data: bytes) -> LoadedDocument:
+def load_docx(path: Path, data: bytes, options: LoadOptions = DEFAULT_OPTIONS) -> LoadedDocument:
     import io
     import zipfile
 
@@ -29,8 +29,10 @@ def load_docx(path: Path, data: bytes) -> LoadedDocument:
     # Paragraphs and tables in document order, so a table keeps the heading above it.
     for item in document.iter_inner_content():
         if isinstance(item, Table):
-            rows = [" | ".join(cell.text.strip() for cell in row.cells) for row in item.rows]
-            buf.extend(r for r in rows if r.strip(" |"))
+            # One line per row (a cell's line breaks become spaces), a blank line around the table:
+            # the chunker repeats its first row, the header, in every chunk of its rows.
+            rows = [" | ".join(" ".join(cell.text.split()) for cell in row.cells) for row in item.rows]
+            buf.extend(["", *(r for r in rows if r.strip(" |")), ""])
             continue
         text = item.text.strip()
         if not text:
@@ -38,7 +40,7 @@ def load_docx(path: Path, data: bytes) -> LoadedDocument:
         style = (item.style.name or "") if item.style is not None else ""
         if style.startswith("Heading") or style == "Title":
             if buf:
-                sections.append(Section("\n".join(buf), heading=heading))
+                sections.append(Section("\n".join(buf).strip("\n"), heading=heading))
                 buf = []
             heading = text
             title = title or text
@@ -47,5 +49,5 @@ def load_docx(path: Path, data: bytes) -> LoadedDocument:
         else:
             buf.append(text)
     if buf:
-        sections.append(Section("\n".join(buf), heading=heading))
+        sections.append(Section("\n".join(buf).strip("\n"), heading=heading))
     return LoadedDocument(path, title or path.stem, sections)

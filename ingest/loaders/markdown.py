@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.loaders.base import LoadedDocument, Section
+from ingest.loaders.base import DEFAULT_OPTIONS, LoadedDocument, LoadOptions, Section
 from ingest.loaders.text import decode_text
 
 
@@ -25,7 +25,7 @@ def heading(line: str) -> tuple[int, str] | None:
     return (level, name) if name else None
 
 
-def load_markdown(path: Path, data: bytes) -> LoadedDocument:
+def load_markdown(path: Path, data: bytes, options: LoadOptions = DEFAULT_OPTIONS) -> LoadedDocument:
     text = decode_text(data, path)
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []  # (level, heading) from the outermost in

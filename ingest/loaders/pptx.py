@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.loaders.archive import check_zip
-from ingest.loaders.base import LoadedDocument, Section
+from ingest.loaders.base import DEFAULT_OPTIONS, LoadedDocument, LoadOptions, Section
 from rag_app.errors import IngestError
 
 if TYPE_CHECKING:
@@ -27,17 +27,19 @@ def _shape_lines(shapes: Iterable[BaseShape]) -> list[str]:
         if shape.shape_type == MSO_SHAPE_TYPE.GROUP and isinstance(shape, GroupShape):
             lines.extend(_shape_lines(shape.shapes))
         elif isinstance(shape, GraphicFrame) and shape.has_table:
+            lines.append("")  # a table apart from the text around it: its header row leads each chunk
             for row in shape.table.rows:
                 cells = [" ".join(cell.text.split()) for cell in row.cells]
                 if any(cells):
                     lines.append(" | ".join(cells))
+            lines.append("")
         elif isinstance(shape, Shape) and shape.has_text_frame:
             text = shape.text_frame.text.replace("\v", "\n")
             lines.extend(line.strip() for line in text.splitlines() if line.strip())
     return lines
 
 
-def load_pptx(path: Path, data: bytes) -> LoadedDocument:
+def load_pptx(path: Path, data: bytes, options: LoadOptions = DEFAULT_OPTIONS) -> LoadedDocument:
     """One section per slide: the title is the heading, then the body text, tables and notes."""
     import io
 
@@ -62,7 +64,7 @@ def load_pptx(path: Path, data: bytes) -> LoadedDocument:
                 notes = frame.text.replace("\v", "\n").strip() if frame is not None else ""
                 if notes:
                     lines += ["Notes:", notes]
-            text = "\n".join(lines) or heading  # a title-only slide still gets found by its title
+            text = "\n".join(lines).strip() or heading  # a title-only slide still gets found by its title
             if text:
                 sections.append(Section(text, page=number, heading=heading))
     except Exception as exc:  # zipfile, lxml and python-pptx errors alike

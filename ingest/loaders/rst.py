@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ingest.loaders.base import LoadedDocument, Section
+from ingest.loaders.base import DEFAULT_OPTIONS, LoadedDocument, LoadOptions, Section
 from ingest.loaders.text import decode_text
 
 _ADORNMENT = re.compile(r"""^([=\-~^"'`#*+_:.])\1*$""")
@@ -134,7 +134,7 @@ def _parse(lines: list[str], out: list[tuple[str, str, str]], titles: bool) -> N
         out.append(("text", line, ""))
 
 
-def load_rst(path: Path, data: bytes) -> LoadedDocument:
+def load_rst(path: Path, data: bytes, options: LoadOptions = DEFAULT_OPTIONS) -> LoadedDocument:
     """reStructuredText split into sections at titles, with heading paths like Markdown's.
 
     A title's level comes from the order in which its adornment style (overline or not, and the

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.loaders.base import LoadedDocument, Section
+from ingest.loaders.base import DEFAULT_OPTIONS, LoadedDocument, LoadOptions, Section
 from ingest.loaders.text import decode_text
 from rag_app.errors import IngestError
 
-_ROWS_PER_SECTION = 50
+ROWS_PER_SECTION = 50
 _DELIMITERS = ",;\t|"
 
 
-def load_csv(path: Path, data: bytes) -> LoadedDocument:
+def row_line(header: list[str], values: list[str]) -> str:
+    """One data row as "Header: value; ..." (empty cells left out): each row carries its header."""
+    pairs = []
+    for n, value in enumerate(values, start=1):
+        if value:
+            pairs.append(f"{header[n - 1] if n <= len(header) else f'column {n}'}: {value}")
+    return "; ".join(pairs)
+
+
+def load_csv(path: Path, data: bytes, options: LoadOptions = DEFAULT_OPTIONS) -> LoadedDocument:
     """Each data row becomes "Header: value; ..." on one line; sections hold at most 50 rows."""
     import csv
     import io
@@ -42,18 +51,11 @@ def load_csv(path: Path, data: bytes) -> LoadedDocument:
     if not rows:
         raise IngestError(f"{path}: no rows found")
     header = [" ".join(name.split()) or f"column {n}" for n, name in enumerate(rows[0], start=1)]
-    lines = []
-    for row in rows[1:]:
-        pairs = []
-        for n, value in enumerate(row, start=1):
-            value = " ".join(value.split())
-            if value:
-                pairs.append(f"{header[n - 1] if n <= len(header) else f'column {n}'}: {value}")
-        lines.append("; ".join(pairs))
+    lines = [row_line(header, [" ".join(v.split()) for v in row]) for row in rows[1:]]
     if not lines:
         raise IngestError(f"{path}: no data rows, only a header")
     sections = [
-        Section("\n".join(lines[start : start + _ROWS_PER_SECTION]))
-        for start in range(0, len(lines), _ROWS_PER_SECTION)
+        Section("\n".join(lines[start : start + ROWS_PER_SECTION]))
+        for start in range(0, len(lines), ROWS_PER_SECTION)
     ]
     return LoadedDocument(path, path.stem, sections)

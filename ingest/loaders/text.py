@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.loaders.base import LoadedDocument, Section
+from ingest.loaders.base import DEFAULT_OPTIONS, LoadedDocument, LoadOptions, Section
 from rag_app.errors import IngestError
 
 _BOMS = (
@@ -69,6 +69,6 @@ def decode_text(data: bytes, path: Path) -> str:
     return text
 
 
-def load_text(path: Path, data: bytes) -> LoadedDocument:
+def load_text(path: Path, data: bytes, options: LoadOptions = DEFAULT_OPTIONS) -> LoadedDocument:
     text = decode_text(data, path)
     return LoadedDocument(path, path.stem, [Section(text)])

@@ -43,6 +43,7 @@ def _passage(h: Hit) -> Passage:
         doc_id=h.fields["doc_id"],
         heading=h.fields.get("heading", ""),
         title=h.fields.get("title", ""),
+        ocr=bool(h.fields.get("ocr")),  # None on rows written before the field existed
     )
 
 

@@ -204,7 +204,7 @@ class MilvusStore:
         """
         self._load(name)
         out: dict[str, DocState] = {}
-        fields = ["doc_id", "content_hash", "source", "mtime", "size", "n_chunks", "ingested_at"]
+        fields = ["doc_id", "content_hash", "source", "mtime", "size", "n_chunks", "ingested_at", "parent_id"]
         if details:
             fields += ["page", "title"]
         it = self.client.query_iterator(name, filter="", output_fields=fields, batch_size=8192)
@@ -260,10 +260,22 @@ class MilvusStore:
         rows = self.rows(name, ["text"], filter="chunk <= 2", limit=limit)
         return [str(r["text"]) for r in rows]
 
+    def document_rows(self, name: str, doc_id: str, limit: int = 16384) -> list[dict[str, Any]]:
+        """Every field of one document's rows, vectors included (to rewrite them when its file moves);
+        at most ``limit`` rows (16384: what one query returns)."""
+        self._load(name)
+        rows = self.client.query(name, filter=f"doc_id == {quote(doc_id)}", output_fields=["*"], limit=limit)
+        return [dict(r) for r in rows]
+
     # -- documents ----------------------------------------------------------------------
-    def delete_document(self, name: str, doc_id: str, except_hash: str | None = None) -> None:
-        """Delete a document's chunks (all versions, or all but ``except_hash``)."""
+    def delete_document(
+        self, name: str, doc_id: str, except_hash: str | None = None, with_parts: bool = False
+    ) -> None:
+        """Delete a document's chunks (all versions, or all but ``except_hash``); ``with_parts``: and
+        the documents extracted from it (an e-mail's attachments)."""
         expr = f"doc_id == {quote(doc_id)}"
+        if with_parts:
+            expr = f"({expr} or parent_id == {quote(doc_id)})"
         if except_hash:
             expr += f" and content_hash != {quote(except_hash)}"
         self.client.delete(name, filter=expr)

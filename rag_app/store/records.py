@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-OUTPUT_FIELDS = ["doc_id", "source", "title", "page", "heading", "chunk", "text", "content_hash"]
+OUTPUT_FIELDS = ["doc_id", "source", "title", "page", "heading", "chunk", "text", "content_hash", "ocr"]
 MAX_TEXT = 65535
 
 
@@ -30,6 +30,7 @@ class DocState:
     ingested_at: int = 0
     title: str = ""
     pages: int = 0  # highest page number seen (PDF pages, PPTX slides); 0 when the format has none
+    parent_id: str = ""  # the document of the file this one was extracted from (an e-mail's attachment)
 
     def add(self, row: dict[str, Any]) -> None:
         h = row["content_hash"]
@@ -37,6 +38,8 @@ class DocState:
             self.pages = max(self.pages, int(row["page"]))
         if row.get("title") and not self.title:
             self.title = str(row["title"])
+        if row.get("parent_id"):
+            self.parent_id = str(row["parent_id"])
         self.counts[h] = self.counts.get(h, 0) + 1
         self.expected[h] = int(row["n_chunks"])
         self.mtime, self.size = int(row["mtime"]), int(row["size"])
@@ -75,7 +78,9 @@ class CollectionInfo:
 def rows_for(
     texts: Iterable[str], vectors: Iterable[Sequence[float]], meta: Iterable[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Rows to upsert: the metadata of each chunk with its (length-capped) text and dense vector."""
+    """Rows to upsert: the metadata of each chunk with its (length-capped) text and dense vector
+    (``parent_id`` empty and ``ocr`` false unless the metadata says otherwise)."""
     return [
-        {**m, "text": t[:MAX_TEXT], "dense": list(v)} for t, v, m in zip(texts, vectors, meta, strict=True)
+        {"parent_id": "", "ocr": False, **m, "text": t[:MAX_TEXT], "dense": list(v)}
+        for t, v, m in zip(texts, vectors, meta, strict=True)
     ]

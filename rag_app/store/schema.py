@@ -16,7 +16,7 @@ from typing import Any
 from rag_app.errors import CollectionMismatch
 from rag_app.store.records import MAX_TEXT
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: parent_id (attachments), ocr
 FP_KEY = "rag.fingerprint"
 ANALYZER_KEY = "rag.analyzer"
 SCHEMA_KEY = "rag.schema"
@@ -65,6 +65,10 @@ def create_collection(
     schema.add_field("size", DataType.INT64)
     schema.add_field("n_chunks", DataType.INT64)  # chunks of this document version: completeness check
     schema.add_field("ingested_at", DataType.INT64)
+    # No default values: Milvus Lite 2.5.1 cannot parse a schema with an empty-string or False default
+    # (rows_for fills both in).
+    schema.add_field("parent_id", DataType.VARCHAR, max_length=64)  # an attachment: its container's doc_id
+    schema.add_field("ocr", DataType.BOOL)  # the text was read by OCR
     if bm25:
         schema.add_field(
             "text",

@@ -40,7 +40,7 @@ def list_docs(service: RagService) -> tuple[Rows, Update]:
     except Exception as exc:
         msg, fix = error_text(exc)
         return [[f"Error: {msg}", fix or "", "", "", "", ""]], gr.update(choices=[])
-    choices = [(f"{d['name']} ({d['chunks']} chunks)", d["doc_id"]) for d in docs]
+    choices = [(f"{render.doc_name(d)} ({d['chunks']} chunks)", d["doc_id"]) for d in docs]
     return render.documents_rows(docs), gr.update(choices=choices, value=None)
 
 
@@ -135,6 +135,14 @@ def build_documents_tab(service: RagService) -> DocumentsTab:
                 elem_id="upload-results",
                 column_widths=["40%", "45%", "15%"],
             )
+            watch = gr.Checkbox(
+                value=service.watching(),
+                label="Watch the upload folder: files copied or saved there are ingested by themselves",
+                elem_id="watch",
+            )
+            watch_status = gr.Markdown(service.watch_status(), elem_id="watch-status")
+            watch_timer = gr.Timer(3.0, active=service.watching())
+            seen_log = gr.State(0)
         with gr.Column(scale=3):
             docs_table = gr.Dataframe(
                 headers=render.DOC_HEADERS,
@@ -185,7 +193,7 @@ def build_documents_tab(service: RagService) -> DocumentsTab:
         last = None
         for ev in service.ingest([s.path for s in stored]):
             last = ev
-            label = f"Ingesting {ev.done} / {ev.total or total} files…"
+            label = f"Ingesting {ev.done} / {ev.total or total} files…" + (f" {ev.ocr}" if ev.ocr else "")
             yield (
                 render.progress_html(ev.done, ev.total or total, label),
                 rows,
@@ -242,6 +250,23 @@ def build_documents_tab(service: RagService) -> DocumentsTab:
     def do_refresh() -> tuple[Rows, Update]:
         return list_docs(service)
 
+    def do_watch(on: bool) -> tuple[str, Update]:
+        try:
+            text = service.set_watch(bool(on))
+        except Exception as exc:
+            return render.error_md(*error_text(exc)), gr.update(active=False)
+        return text, gr.update(active=service.watching())
+
+    def do_watch_tick(seen: int) -> tuple[str, Rows | Update, Update, int]:
+        """The watcher's status; the documents table again only when a sync changed something."""
+        if len(service.watch_log) == seen:
+            return service.watch_status(), gr.update(), gr.update(), seen
+        return service.watch_status(), *list_docs(service), len(service.watch_log)
+
+    watch.change(do_watch, watch, [watch_status, watch_timer], api_visibility="private")
+    watch_timer.tick(
+        do_watch_tick, seen_log, [watch_status, docs_table, doc_pick, seen_log], api_visibility="private"
+    )
     delete.click(
         ask_delete, doc_pick, [delete_msg, confirm_box, confirm_text, remove_file], api_visibility="private"
     )

@@ -90,9 +90,15 @@ class MemoryStore:
             self.rows[name][row["id"]] = row
             self.calls.append(("upsert", row["doc_id"]))
 
-    def delete_document(self, name: str, doc_id: str, except_hash: str | None = None) -> None:
+    def delete_document(
+        self, name: str, doc_id: str, except_hash: str | None = None, with_parts: bool = False
+    ) -> None:
         self.calls.append(("delete", doc_id))
         self.rows[name] = {
             k: r for k, r in self.rows[name].items()
-            if r["doc_id"] != doc_id or (except_hash is not None and r["content_hash"] == except_hash)
+            if (r["doc_id"] != doc_id or (except_hash is not None and r["content_hash"] == except_hash))
+            and not (with_parts and r.get("parent_id") == doc_id)
         }  # fmt: skip
+
+    def document_rows(self, name: str, doc_id: str, limit: int = 16384) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.rows[name].values() if r["doc_id"] == doc_id][:limit]

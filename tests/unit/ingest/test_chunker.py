@@ -240,3 +240,29 @@ def test_a_long_run_without_spaces_is_cut_in_few_tokenizer_calls(minilm_tokenize
     assert all(count_tokens(c.text) <= 64 for c in chunks)
     assert "".join(c.text for c in chunks).count(blob[-50:]) == 1
     assert len(calls) < 12 * len(chunks)  # a few calls per chunk, not one per character
+
+
+def words(text: str) -> list[str]:
+    return text.split()
+
+
+@pytest.mark.parametrize("markdown", [False, True])
+def test_a_long_table_repeats_its_header_row_in_every_chunk(markdown: bool) -> None:
+    header = "| Product | Weight | Location |" if markdown else "Product | Weight | Location"
+    rows = [
+        f"| Item {i} | {i} kg | Hall {i % 3} |" if markdown else f"Item {i} | {i} kg | Hall {i % 3}"
+        for i in range(40)
+    ]
+    table = "\n".join([header, *(["| --- | --- | --- |"] if markdown else []), *rows])
+    text = f"Stock on hand.\n\n{table}\n\nCounted on Monday."
+    chunks = Chunker(40, 8, words).split(LoadedDocument(Path("s.md"), "s", [Section(text, heading="Stock")]))
+    with_rows = [c for c in chunks if "Item" in c.text]
+    assert len(with_rows) > 3
+    for c in with_rows:
+        assert header in c.text.splitlines(), c.text
+        assert len(c.embed_text.split()) <= 40
+    assert all(f"Item {i} " in " ".join(c.text for c in chunks) for i in range(40))
+    assert [c.text.splitlines()[0] for c in with_rows[1:]] == [header] * (len(with_rows) - 1)
+    csv_like = "\n".join(f"Name: n{i}; Size: {i}" for i in range(40))  # rows that name their columns
+    plain = Chunker(30, 5, words).split(LoadedDocument(Path("t.csv"), "t", [Section(csv_like)]))
+    assert not any(c.text.startswith("Name: n0;") for c in plain[1:])

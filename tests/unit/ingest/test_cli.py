@@ -82,3 +82,25 @@ def test_rag_ingest_json_then_if_new_then_a_failure(ctx: Ctx, tmp_path: Path) ->
     assert "0 added, 0 updated, 1 unchanged, 0 deleted, 1 failed, 0 skipped" in last.stdout
     assert f"  FAILED {docs / 'empty.txt'}: empty file" in last.stdout
     assert f"failed: {docs / 'empty.txt'}" in last.stderr
+
+
+def test_ocr_pages_and_quiet_unchanged_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    bar = CliProgress(enabled=True, quiet_unchanged=True)
+    bar.update(Step("ingest", 0, 2))
+    bar.update(Step("ocr", 1, 2, item="/docs/scan.pdf"))
+    bar.update(Step("ingest", 1, 2, item="/docs/a.md", status="unchanged"))
+    bar.update(Step("ocr", 2, 2, item="/docs/scan.pdf"))
+    bar.update(Step("ingest", 2, 2, item="/docs/scan.pdf", status="added", units=3))
+    bar.update(Step("ingest", 2, 2, item="/docs/new.pdf", status="moved"))
+    bar.finish()
+    assert capsys.readouterr().err.splitlines() == [
+        "ocr: /docs/scan.pdf page 1/2",
+        "ocr: /docs/scan.pdf page 2/2",
+        "added: /docs/scan.pdf (3 chunks)",
+        "moved: /docs/new.pdf",
+    ]
+
+
+def test_watch_is_an_option_of_ingest() -> None:
+    result = CliRunner().invoke(ingest_command, ["--help"])
+    assert "--watch" in result.output and "implies --sync" in result.output

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ingest.formats import FORMATS, extensions, supported
+from tests import docgen
 from tests.unit.ingest.files import assert_ingest_error, load_file
 
 
@@ -80,6 +83,28 @@ def tiny_pptx(text: str) -> bytes:
     return buf.getvalue()
 
 
+def tiny_book(text: str) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["food", "note"])
+    wb.active.append(["toast", text])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def tiny_file(builder: Callable[..., Path], *args: Any) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        return builder(Path(tmp) / "sample", *args).read_bytes()
+
+
+def tiny_image(kind: str) -> bytes:
+    buf = io.BytesIO()
+    docgen.text_image(f"{WORD} on toast.", width=900).save(buf, kind, dpi=(200, 200))
+    return buf.getvalue()
+
+
 WORD = "Marmalade"
 SAMPLES: dict[str, Callable[[], bytes]] = {
     ".txt": lambda: f"{WORD} on toast.\n".encode(),
@@ -94,6 +119,16 @@ SAMPLES: dict[str, Callable[[], bytes]] = {
     ".rst": lambda: f"Breakfast\n=========\n\n{WORD} on toast.\n".encode(),
     ".csv": lambda: f"food,place\n{WORD},toast\n".encode(),
     ".tsv": lambda: f"food\tplace\n{WORD}\ttoast\n".encode(),
+    ".xlsx": lambda: tiny_book(f"{WORD} on toast."),
+    ".xlsm": lambda: tiny_book(f"{WORD} on toast."),
+    ".ods": lambda: tiny_file(docgen.ods, f"{WORD} on toast."),
+    ".epub": lambda: tiny_file(docgen.epub, [("Breakfast", f"{WORD} on toast.")]),
+    ".eml": lambda: tiny_file(docgen.email_file, "Breakfast", f"{WORD} on toast."),
+    ".png": lambda: tiny_image("PNG"),
+    ".jpg": lambda: tiny_image("JPEG"),
+    ".jpeg": lambda: tiny_image("JPEG"),
+    ".tif": lambda: tiny_image("TIFF"),
+    ".tiff": lambda: tiny_image("TIFF"),
 }
 
 
@@ -121,8 +156,10 @@ def test_every_registered_type_loads_a_tiny_file(tmp_path: Path, ext: str) -> No
 
 
 def test_unknown_or_missing_extension_is_an_error_naming_it(tmp_path: Path) -> None:
-    error = assert_ingest_error(tmp_path / "sheet.xlsx", b"PK\x03\x04 data", "unsupported file type .xlsx")
-    assert error.message == f"{tmp_path / 'sheet.xlsx'}: unsupported file type .xlsx"
+    error = assert_ingest_error(
+        tmp_path / "sheet.xls", b"\xd0\xcf\x11\xe0 data", "unsupported file type .xls"
+    )
+    assert error.message == f"{tmp_path / 'sheet.xls'}: unsupported file type .xls"
     assert_ingest_error(tmp_path / "Makefile", b"all:\n\techo hi\n", "unsupported file type (none)")
     assert not supported(tmp_path / "Makefile")
 

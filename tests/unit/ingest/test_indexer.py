@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest.ids import doc_id_for
 from ingest.indexer import Indexer, build_indexer
 from ingest.report import IngestReport
 from rag_app.collection import Collection
@@ -19,6 +20,7 @@ from rag_app.errors import RagError
 from rag_app.pipeline import Components
 from rag_app.progress import Collect, Step
 from rag_app.settings import Settings
+from tests import docgen
 from tests.unit.ingest.fakes import MemoryStore, WordHashEmbedder
 
 SQLITE = "SQLite is a small embedded database. It stores everything in one ordinary file.\n"
@@ -278,7 +280,7 @@ def test_sync_through_a_relative_or_symlinked_root(
     (docs / "new.txt").write_text(SQLITE)
     monkeypatch.chdir(tmp_path)
     report = r.ingest(Path("docs"), sync=True)
-    assert (report.added, report.deleted) == (1, 1)
+    assert (report.added, report.moved, report.deleted) == (0, 1, 0)  # same content: sqlite.txt moved
     assert r.sources() == {str((docs / "new.txt").resolve())}
 
 
@@ -330,14 +332,16 @@ def test_files_are_read_in_a_worker_process(
     pids: list[int | None] = []
     real = module.LoaderProcess.load
 
-    def spy(self, path, data):  # type: ignore[no-untyped-def]
-        doc = real(self, path, data)
+    def spy(self, path, data, options):  # type: ignore[no-untyped-def]
+        doc = real(self, path, data, options)
         pids.append(self.pid)
         return doc
 
     monkeypatch.setattr(module.LoaderProcess, "load", spy)
     assert rig().ingest(docs).added == 2
-    assert len(pids) == 2 and pids[0] == pids[1] and pids[0] not in (None, os.getpid())
+    # A new collection: its language sample is read in a worker too, then the run's own worker reads both.
+    assert len(pids) == 4 and pids[0] == pids[1] and pids[2] == pids[3]
+    assert None not in pids and os.getpid() not in pids
 
 
 def test_a_file_over_the_time_limit_is_reported_and_the_rest_ingests(
@@ -383,3 +387,92 @@ def test_an_english_only_embedder_on_chinese_text_warns_with_the_measured_share_
     assert (
         language_warnings(rig(embedder={"model": "sentence-transformers/all-MiniLM-L6-v2"}).ingest(en)) == []
     )
+
+
+def attachment_mail(path: Path, attachments: dict[str, str]) -> Path:
+    return docgen.email_file(
+        path,
+        "Minutes",
+        "See the attached notes.",
+        [(n, t.encode(), "text/plain") for n, t in attachments.items()],
+    )
+
+
+def test_attachments_are_documents_of_their_own_that_follow_their_e_mail(
+    rig: Callable[..., Rig], tmp_path: Path
+) -> None:
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    mail = attachment_mail(folder / "m.eml", {"a.txt": SQLITE, "b.txt": DEBIAN, "tool.exe": "MZ"})
+    r = rig()
+    first = r.ingest(folder)
+    assert (first.added, first.failed) == (3, [])  # the e-mail and its two readable attachments
+    assert first.skipped == [
+        {"path": f"{mail.resolve()}#tool.exe", "reason": "attachment of an unsupported type"}
+    ]
+    states = r.store.documents(r.collection.name)
+    container = next(s for s in states.values() if not s.parent_id)
+    parts = {s.source: s for s in states.values() if s.parent_id}
+    assert set(parts) == {f"{mail.resolve()}#a.txt", f"{mail.resolve()}#b.txt"}
+    assert all(p.parent_id == container.doc_id for p in parts.values())
+    # Saved again with one attachment changed and one removed: only the changed one is embedded.
+    embedded = len(r.embedder.embedded)
+    attachment_mail(mail, {"a.txt": SQLITE, "c.txt": "Rust is a systems programming language.\n"})
+    second = r.ingest(folder)
+    assert (second.added, second.updated, second.unchanged) == (1, 1, 1)  # c.txt; the e-mail; a.txt
+    assert r.sources() == {str(mail.resolve()), f"{mail.resolve()}#a.txt", f"{mail.resolve()}#c.txt"}
+    assert not any("SQLite" in t for t in r.embedder.embedded[embedded:])
+    # The e-mail deleted (--sync): its attachments go with it.
+    (folder / "keep.txt").write_text("A file that stays, so the folder is not an empty mount point.\n")
+    mail.unlink()
+    third = r.ingest(folder, sync=True)
+    assert third.deleted == 3 and r.sources() == {str((folder / "keep.txt").resolve())}
+
+
+def test_a_renamed_file_keeps_its_vectors_and_moves_its_attachments(
+    rig: Callable[..., Rig], docs: Path, tmp_path: Path
+) -> None:
+    attachment_mail(docs / "m.eml", {"a.txt": SQLITE})
+    r = rig()
+    r.ingest(docs)
+    before = r.store.document_rows(r.collection.name, doc_id_for(docs / "sqlite.txt"))
+    embedded = len(r.embedder.embedded)
+    (docs / "sqlite.txt").rename(docs / "renamed.txt")
+    (docs / "m.eml").rename(docs / "moved.eml")
+    report = r.ingest(docs, sync=True)
+    assert (report.moved, report.added, report.deleted, report.unchanged) == (2, 0, 0, 1)
+    assert len(r.embedder.embedded) == embedded  # nothing embedded again
+    assert r.sources() == {str((docs / n).resolve()) for n in ("renamed.txt", "debian.md", "moved.eml")} | {
+        f"{(docs / 'moved.eml').resolve()}#a.txt"
+    }
+    after = r.store.document_rows(r.collection.name, doc_id_for(docs / "renamed.txt"))
+    assert [a["dense"] for a in after] == [b["dense"] for b in before]
+    assert {a["title"] for a in after} == {"renamed"}  # a title from the file name follows the rename
+    # A copy (the original still there) is a new document, not a move.
+    (docs / "copy.txt").write_text(SQLITE)
+    assert r.ingest(docs).added == 1
+
+
+def test_ocr_chunks_are_marked(rig: Callable[..., Rig], tmp_path: Path) -> None:
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    docgen.scanned_pdf(folder / "scan.pdf", "The zebra committee approved the purple lighthouse budget.")
+    (folder / "typed.txt").write_text(SQLITE)
+    r = rig()
+    progress = Collect()
+    r.indexer.ingest([folder], progress=progress)
+    rows = list(r.store.rows[r.collection.name].values())
+    assert {(Path(row["source"]).name, row["ocr"], row["page"]) for row in rows} == {
+        ("scan.pdf", True, 1),
+        ("typed.txt", False, -1),
+    }
+    assert Step("ocr", 1, 1, item=str(folder / "scan.pdf")) in progress.steps
+
+
+def test_stop_ends_the_run_before_the_next_batch(rig: Callable[..., Rig], docs: Path) -> None:
+    import threading
+
+    stop = threading.Event()
+    stop.set()
+    report = rig().indexer.ingest([docs], sync=True, stop=stop)
+    assert report.added == 0 and report.deleted == 0

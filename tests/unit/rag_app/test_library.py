@@ -79,6 +79,8 @@ def test_documents_newest_first_with_pages_chunks_and_completeness(
         "size": 30,
         "ingested_at": 200,
         "complete": True,
+        "parent_id": None,
+        "parent": None,
     }
     assert by_id["md"]["pages"] is None and by_id["md"]["complete"] is True
     assert (by_id["partial"]["chunks"], by_id["partial"]["complete"]) == (2, False)

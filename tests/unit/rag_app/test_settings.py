@@ -87,3 +87,16 @@ def test_refuse_below_is_auto_none_or_a_number() -> None:
     assert load_settings(None, env={"RAG_RETRIEVAL__REFUSE_BELOW": "0.25"}).retrieval.refuse_below == 0.25
     with pytest.raises(ConfigError, match="refuse_below"):
         load_settings(None, env={"RAG_RETRIEVAL__REFUSE_BELOW": "sometimes"})
+
+
+def test_ocr_settings() -> None:
+    import pydantic
+
+    from rag_app.settings import IngestSettings
+
+    s = IngestSettings()
+    assert (s.ocr, s.ocr_languages, s.ocr_dpi, s.ocr_workers, s.watch_settle) == ("auto", "auto", 300, 0, 1.0)
+    assert IngestSettings(ocr="never", ocr_languages="deu+eng").ocr_languages == "deu+eng"
+    for bad in ({"ocr": "sometimes"}, {"ocr_languages": "eng deu"}, {"ocr_dpi": 30}):
+        with pytest.raises(pydantic.ValidationError):
+            IngestSettings(**bad)

@@ -17,6 +17,7 @@ def test_passage_as_dict_rounds_scores_and_defaults_chunks_to_its_own() -> None:
         "heading": None,
         "chunks": [3],
         "doc_id": "d1",
+        "ocr": False,
     }
 
 

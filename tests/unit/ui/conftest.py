@@ -200,6 +200,7 @@ class FakeIndexer:
         sync: bool = False,
         progress: Progress | None = None,
         write_lock: AbstractContextManager[object] | None = None,
+        stop: threading.Event | None = None,
     ) -> IngestReport:
         self.calls.append((list(paths), sync))
         if self.fail is not None:

@@ -101,3 +101,16 @@ def test_tables() -> None:
     assert render.when(None) == "" and render.when("not a time") == ""
     checks = [{"component": "llm", "status": "fail", "detail": "down", "fix": None}]
     assert render.checks_rows(checks) == [["llm", "FAIL", "down", ""]]
+
+
+def test_ocr_badge_and_attachment_names() -> None:
+    from rag_app.types import Passage
+    from ui import render
+
+    scanned = Passage(source="/d/scan.pdf", page=2, chunk=0, text="read from a scan", score=0.5, ocr=True)
+    assert 'class="rag-ocr"' in render.passage_html(1, scanned)
+    assert "rag-ocr" not in render.passage_html(
+        1, Passage(source="/d/a.md", page=None, chunk=0, text="t", score=0.5)
+    )
+    assert render.doc_name({"name": "m.eml#a.pdf", "parent_id": "p"}) == "m.eml › a.pdf"
+    assert render.doc_name({"name": "notes#2.md", "parent_id": None}) == "notes#2.md"

@@ -177,3 +177,26 @@ def test_active_collection_survives_a_broken_embedder(settings: Settings, indexe
 
     service = RagService(Broken(settings))  # type: ignore[arg-type]
     assert service.active_collection() == "(unavailable: The embedder cannot load.)"
+
+
+def test_watching_the_upload_folder_ingests_what_lands_there(
+    service: RagService, indexer: FakeIndexer
+) -> None:
+    import time
+
+    assert not service.watching() and service.watch_status() == "Not watching the upload folder."
+    folder = upload_dir(service.settings)
+    service.settings.ingest.watch_settle = 0.3
+    try:
+        assert service.set_watch(True).startswith("Watching")
+        end = time.monotonic() + 20
+        while not indexer.calls and time.monotonic() < end:
+            time.sleep(0.05)
+        assert indexer.calls[0] == ([folder], True)  # the first sync, with deletions
+        (folder / "dropped.md").write_text("# Dropped in by hand\n")
+        while len(service.watch_log) < 2 and time.monotonic() < end:
+            time.sleep(0.05)
+        assert "1 added" in service.watch_log[-1] and "Last change:" in service.watch_status()
+    finally:
+        service.set_watch(False)
+    assert not service.watching()

@@ -31,7 +31,7 @@ def test_docx_heading_paragraphs_table(tmp_path: Path) -> None:
     assert doc.title == "Overview"
     texts = [(s.heading, s.text) for s in doc.sections]
     # The table stays with the heading above it, in document order.
-    assert texts == [("Overview", "The first paragraph.\nThe second paragraph.\na | b\nc | d")]
+    assert texts == [("Overview", "The first paragraph.\nThe second paragraph.\n\na | b\nc | d")]
     assert all(s.page is None for s in doc.sections)
 
 

@@ -33,7 +33,12 @@ def test_html_sections_and_dropped_chrome(tmp_path: Path) -> None:
     assert [s.heading for s in doc.sections] == ["Introduction", "Details"]
     intro, details = doc.sections
     assert intro.text == "First paragraph with bold text."
-    assert details.text.splitlines() == ["Item one", "Item two", "cell A", "cell B"]
+    assert details.text.splitlines() == [
+        "Item one",
+        "Item two",
+        "",
+        "cell A | cell B",
+    ]  # a table: one line per row
     everything = " ".join(s.text for s in doc.sections) + doc.title
     for dropped in ("secret-style", "secretScript", "inline-script-text", "NavLinkText", "FooterText"):
         assert dropped not in everything

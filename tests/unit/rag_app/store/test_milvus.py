@@ -9,7 +9,7 @@ import pytest
 
 from rag_app.errors import CollectionMismatch, CollectionNotFound
 from rag_app.settings import Settings
-from rag_app.store import MilvusStore, open_store
+from rag_app.store import MilvusStore, open_store, rows_for
 from rag_app.store.milvus import is_server_uri
 from tests.unit.rag_app.fakes import DIM, hash_vector, index_texts
 
@@ -106,6 +106,29 @@ def test_delete_document_removes_that_document_only(store: MilvusStore) -> None:
     store.drop("deletable")
 
 
+def test_parts_go_with_their_container_and_new_fields_default(store: MilvusStore) -> None:
+    index_texts(store, "parts", DOCS, FP)
+    attachment = rows_for(
+        ["an attachment"],
+        [hash_vector("an attachment")],
+        [{"id": "p-0", "doc_id": "part", "source": "/docs/sqlite.md#a.txt", "title": "a", "page": -1,
+          "heading": "", "chunk": 0, "content_hash": "hp", "mtime": 0, "size": 1, "n_chunks": 1,
+          "ingested_at": 1, "parent_id": "doc0", "ocr": True}],
+    )  # fmt: skip
+    store.upsert("parts", attachment)
+    states = store.documents("parts")
+    assert states["part"].parent_id == "doc0" and states["doc1"].parent_id == ""  # "" by default
+    (row,) = store.document_rows("parts", "part")
+    assert row["ocr"] is True and len(row["dense"]) == DIM and row["text"] == "an attachment"
+    assert store.document_rows("parts", "doc1")[0]["ocr"] is False
+    store.delete_document("parts", "doc0")
+    assert set(store.documents("parts")) == {"part", "doc1", "doc2"}  # a plain delete leaves parts
+    index_texts(store, "parts", DOCS, FP)
+    store.delete_document("parts", "doc0", with_parts=True)
+    assert set(store.documents("parts")) == {"doc1", "doc2"}
+    store.drop("parts")
+
+
 def test_rows_count_names_and_info(store: MilvusStore) -> None:
     rows = store.rows("docs", ["source", "chunk"], filter='doc_id == "doc0"')
     assert sorted((r["source"], r["chunk"]) for r in rows) == [("/docs/sqlite.md", 0), ("/docs/sqlite.md", 1)]
@@ -139,18 +162,17 @@ def test_sources_like_lists_each_matching_source_once(store: MilvusStore) -> Non
     assert store.sources_like("docs", "/nowhere/%") == set()
 
 
-def test_bm25_search_misreads_an_escaped_underscore_but_not_an_exact_list(tmp_path: Path) -> None:
-    # Why SearchFilters lists sources for globs with a literal "_" (Milvus Lite 3.2.2). When this
-    # fails after an upgrade, Milvus Lite honours the escape and filters.py may use LIKE again.
+def test_an_escaped_underscore_matches_nothing_but_an_exact_list_does(tmp_path: Path) -> None:
+    # Why SearchFilters lists sources for globs with a literal "_": Milvus Lite 2.5.1 matches nothing
+    # for an escaped "_" in LIKE (3.2.2 misread it in BM25 searches only). When this fails after an
+    # upgrade, Milvus Lite honours the escape and filters.py may use LIKE again.
     s = MilvusStore(str(tmp_path / "milvus.db"))
     index_texts(s, "c", {"/d/my_notes.md": ["alpha beta"], "/d/myXnotes.md": ["alpha gamma"]}, FP)
     escaped = 'source like "/d/my\\\\_notes.md"'
-    assert [
-        h.fields["source"] for h in s.search("c", "dense", 5, vector=hash_vector("alpha"), filter=escaped)
-    ] == ["/d/my_notes.md"]
-    assert s.search("c", "sparse", 5, text="alpha", filter=escaped) == []  # the upstream bug
+    assert s.search("c", "dense", 5, vector=hash_vector("alpha"), filter=escaped) == []
+    assert s.search("c", "sparse", 5, text="alpha", filter=escaped) == []
     exact = 'source in ["/d/my_notes.md"]'
-    assert [h.fields["source"] for h in s.search("c", "sparse", 5, text="alpha", filter=exact)] == [
-        "/d/my_notes.md"
-    ]
+    for mode in ("dense", "sparse"):
+        hits = s.search("c", mode, 5, vector=hash_vector("alpha"), text="alpha", filter=exact)
+        assert [h.fields["source"] for h in hits] == ["/d/my_notes.md"], mode
     s.close()

@@ -61,7 +61,7 @@ def test_collection_info_names_its_embedder_and_dimension() -> None:
 def test_rows_for_caps_text_and_attaches_vectors_to_metadata() -> None:
     long = "x" * (MAX_TEXT + 10)
     rows = rows_for(["short", long], [(0.5, 1.0), [0.0, 1.0]], [{"id": "a"}, {"id": "b"}])
-    assert rows[0] == {"id": "a", "text": "short", "dense": [0.5, 1.0]}
+    assert rows[0] == {"parent_id": "", "ocr": False, "id": "a", "text": "short", "dense": [0.5, 1.0]}
     assert len(rows[1]["text"]) == MAX_TEXT and rows[1]["dense"] == [0.0, 1.0]
 
 

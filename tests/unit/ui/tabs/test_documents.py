@@ -184,3 +184,25 @@ def test_delete_with_the_file(service: RagService, pipe: FakePipeline, settings:
     pipe.elsewhere.clear()
     assert do_delete("d3", True)[0] == "Deleted **mine.md** and its uploaded file."
     assert not upload.exists()
+
+
+def test_watch_toggle_and_status(service: RagService, indexer: FakeIndexer) -> None:
+    demo, _ = _build(service)
+    assert {"watch", "watch-status"} <= {b.elem_id for b in demo.blocks.values()}
+    do_watch, do_tick = handler(demo, "do_watch"), handler(demo, "do_watch_tick")
+    service.settings.ingest.watch_settle = 0.2
+    try:
+        text, timer = do_watch(True)
+        assert text.startswith("Watching") and timer["active"] is True
+        status, table, _, seen = do_tick(0)
+        service.watch_log.append("12:00:00 1 added, 0 updated, 0 moved, 0 deleted, 0 failed")
+        status, table, _, seen = do_tick(seen)
+        assert (
+            "Last change: 12:00:00 1 added" in status
+            and isinstance(table, list)
+            and seen == len(service.watch_log)
+        )
+        assert do_tick(seen)[1] == {"__type__": "update"}  # nothing new: the table is left as it is
+    finally:
+        text, timer = do_watch(False)
+    assert text == "Not watching the upload folder." and timer["active"] is False
