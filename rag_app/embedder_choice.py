@@ -13,7 +13,9 @@ once per index (``milvus.uri`` + ``milvus.collection_prefix``, or the pinned ``m
   whatever is ingested later.
 - **Finding it** (search, chat, doctor, the UI, a later ingest; :func:`resolve`): a pinned
   ``milvus.collection`` that exists: the embedder that built it (its fingerprint). Otherwise the
-  most recently recorded ``rag.auto`` collection of this prefix. Otherwise the English choice's
+  most recently recorded ``rag.auto`` collection of this prefix (an English choice its first ingest
+  recorded with another ``embedder.model`` or ``quantize`` than today's does not count: changing
+  that one line swaps the English embedder, as with a named provider). Otherwise the English choice's
   collection, if it exists (an index built before ``auto`` existed, by the old default). Otherwise
   nothing is decided yet: there is nothing to search, and the next ingest decides.
 
@@ -124,6 +126,11 @@ def _canonical(model: str) -> str:
     return pack.aliases[0] if pack else model
 
 
+def _wanted(fp: dict[str, Any], want: EmbedderSettings) -> bool:
+    """Whether a collection's fingerprint is the English choice as configured now (model, quantize)."""
+    return fp.get("model") == _canonical(want.model) and fp.get("quantize", "none") == want.quantize
+
+
 def resolve(settings: Settings, store: MilvusStore) -> Decision | None:
     """The embedder auto uses in this index (see the module's rules); None when nothing is decided yet."""
     cfg, milvus = settings.embedder, settings.milvus
@@ -148,12 +155,14 @@ def resolve(settings: Settings, store: MilvusStore) -> Decision | None:
                 record = dict(json.loads(props[AUTO_KEY]))
             except (ValueError, TypeError):
                 record = {}
+            if (
+                record.get("how") == "first ingest"
+                and fp.get("provider") == want.provider
+                and not _wanted(fp, want)
+            ):
+                continue  # auto's English choice made with other embedder settings than today's
             recorded.append((int(record.get("decided_at", 0)), name, fp, record))
-        elif (
-            fp.get("provider") == want.provider
-            and fp.get("model") == _canonical(want.model)
-            and fp.get("quantize", "none") == want.quantize
-        ):
+        elif fp.get("provider") == want.provider and _wanted(fp, want):
             english.append((name, fp))
     if recorded:
         _, name, fp, record = max(recorded, key=lambda r: r[0])

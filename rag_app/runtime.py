@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -38,6 +39,10 @@ def prepare() -> None:
     os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(Path.home() / ".cache" / "rag-app" / "tiktoken"))
     warnings.filterwarnings("ignore")
     logging.getLogger("jieba").setLevel(logging.WARNING)  # its dictionary-loading chatter
+    # transformers reads HF_HUB_DISABLE_PROGRESS_BARS once, at import: if it was imported before
+    # this edge started (a test process, an embedding host), switch its bars off the same way.
+    if os.environ.get("HF_HUB_DISABLE_PROGRESS_BARS") == "1" and "transformers.utils.logging" in sys.modules:
+        sys.modules["transformers.utils.logging"].disable_progress_bar()
 
 
 def offline(settings: Settings) -> None:

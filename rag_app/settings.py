@@ -178,8 +178,9 @@ class IngestSettings(_Section):
     loader_timeout: float = Field(
         300,
         gt=0,
-        description="Seconds one file may take to read (a worker process loads files); a slower file "
-        "is stopped, reported and skipped. A 2,400-page PDF took 70 s on 2 busy cores.",
+        description="Seconds one file may take to read (a worker process loads files; a scanned PDF: "
+        "from one OCR'd page to the next); a slower file is stopped, reported and skipped. A "
+        "2,400-page PDF took 70 s on 2 busy cores.",
     )
     loader_memory_mb: int = Field(
         2048,

@@ -82,7 +82,6 @@ def build_messages(question: str, passages: Sequence[Passage]) -> list[dict[str,
     blocks = [source_block(i, p) for i, p in enumerate(passages, start=1)]
     context = "\n".join(blocks) if blocks else "(no sources found)"
     language = answer_language_instruction(question)  # small models drift to English otherwise
-    user = f"Sources:\n{context}\n\nQuestion: {question}\n\n{INSTRUCTION}" + (
-        f" {language}" if language else ""
-    )
+    instruction = f"{language} {INSTRUCTION}" if language else INSTRUCTION
+    user = f"Sources:\n{context}\n\nQuestion: {question}\n\n{instruction}"
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]

@@ -7,6 +7,7 @@ Milvus Lite (a local folder) by default; any ``http(s)://`` URI is a Milvus serv
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -358,6 +359,8 @@ class MilvusStore:
                 name, data=[text or ""], anns_field="sparse", limit=limit,
                 output_fields=OUTPUT_FIELDS, filter=filter, search_params={"metric_type": "BM25"},
             )  # fmt: skip
+        if mode == "hybrid" and fusion == "weighted":
+            return [self._weighted(name, limit, vector, text, filter, dense_weight)]
         if mode == "hybrid":
             from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker
 
@@ -374,6 +377,36 @@ class MilvusStore:
                 name, reqs, ranker=ranker, limit=limit, output_fields=OUTPUT_FIELDS
             )
         raise ValueError(f"unknown search mode {mode!r}")
+
+    def _weighted(
+        self,
+        name: str,
+        limit: int,
+        vector: Sequence[float] | None,
+        text: str | None,
+        filter: str,
+        dense_weight: float,
+    ) -> list[dict[str, Any]]:
+        """Weighted fusion of a dense and a BM25 search, in this process, with Milvus' own
+        normalisation (cosine: (1 + s) / 2; BM25: 2·atan(s)/π; a leg that missed a hit adds 0).
+
+        Milvus Lite 2.5.1's WeightedRanker gets BM25 backwards (its scores come back negative, so
+        the best keyword match is normalised lowest: measured in tests/integration/test_retrieval.py);
+        two searches fused here cost the same (benchmarks/README.md).
+        """
+        dense = self._request(name, "dense", limit, vector, text, filter, 60, "rrf", 1.0)
+        sparse = self._request(name, "sparse", limit, vector, text, filter, 60, "rrf", 0.0)
+        fused: dict[str, dict[str, Any]] = {}
+        legs = (
+            (dense, dense_weight, lambda x: (1.0 + x) / 2.0),
+            (sparse, 1.0 - dense_weight, lambda x: 2.0 * math.atan(abs(x)) / math.pi),
+        )
+        for res, weight, norm in legs:
+            for item in res[0] if res else []:
+                key = str(item["id"])
+                hit = fused.setdefault(key, {"id": item["id"], "distance": 0.0, "entity": item["entity"]})
+                hit["distance"] += weight * norm(float(item["distance"]))
+        return sorted(fused.values(), key=lambda h: float(h["distance"]), reverse=True)[:limit]
 
 
 def open_store(settings: Settings, share: bool = False) -> MilvusStore:

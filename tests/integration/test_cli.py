@@ -158,7 +158,11 @@ def test_embedder_swap_via_cli(indexed: dict, tmp_path: Path) -> None:  # type: 
     cfg_text = Path(indexed["cfg"]).read_text()
     cfg = tmp_path / "config.yaml"
     # Same index folder, one line changed: the embedder model.
-    cfg.write_text(cfg_text + "embedder:\n  model: sentence-transformers/all-mpnet-base-v2\n")
+    # Named, as the README's "Swapping the embedder" says (auto would take the pinned collection's own).
+    cfg.write_text(
+        cfg_text
+        + "embedder:\n  provider: sentence-transformers\n  model: sentence-transformers/all-mpnet-base-v2\n"
+    )
     proc = run_rag("--config", str(cfg), "ingest", str(indexed["docs"]), "--json")
     assert proc.returncode == 2  # the corrupt PDF, again
     assert json.loads(proc.stdout)["added"] == 3

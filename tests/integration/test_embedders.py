@@ -30,7 +30,11 @@ def test_swapping_the_embedder_builds_a_second_collection(make_config, docs_dir:
 
     # One line changed in config: embedder.model. Reuse the open store (Milvus Lite: one client per folder).
     mpnet_settings = load_settings(
-        cfg, env={"RAG_EMBEDDER__MODEL": "sentence-transformers/all-mpnet-base-v2"}
+        cfg,
+        env={
+            "RAG_EMBEDDER__PROVIDER": "sentence-transformers",  # named, as README says to swap
+            "RAG_EMBEDDER__MODEL": "sentence-transformers/all-mpnet-base-v2",
+        },
     )
     mpnet = build_pipeline(mpnet_settings, store=minilm.components.store)
     assert mpnet.components.embedder.dimension == 768

@@ -33,8 +33,9 @@ def _bad_files(folder: Path) -> dict[str, str]:
     (folder / "broken.pdf").write_bytes(good_pdf[: len(good_pdf) // 3])
     (folder / "binary.txt").write_bytes(bytes(range(256)) * 20)
     (folder / "empty.md").write_bytes(b"")
-    (folder / "picture.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
-    return {"broken.pdf": "PDF", "binary.txt": "binary", "empty.md": "empty"}
+    (folder / "picture.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)  # an image (OCR), broken
+    (folder / "program.exe").write_bytes(b"MZ" + b"\x00" * 64)
+    return {"broken.pdf": "PDF", "binary.txt": "binary", "empty.md": "empty", "picture.png": "image"}
 
 
 def test_ingest_search_ask_end_to_end(
@@ -49,7 +50,7 @@ def test_ingest_search_ask_end_to_end(
     assert set(failed) == set(expected_failures)
     for name, word in expected_failures.items():
         assert word.lower() in failed[name].lower(), failed[name]
-    assert [Path(s["path"]).name for s in report.skipped] == ["picture.png"]
+    assert [Path(s["path"]).name for s in report.skipped] == ["program.exe"]
     assert report.added == 3 and report.exit_code == 2
     collection = report.collection
     chunks = pipe.components.store.count(collection)

@@ -159,7 +159,7 @@ def test_rag_ui_exits_on_sigterm(make_config, minilm_path: Path) -> None:  # typ
         deadline = time.monotonic() + 120
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2):
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
                     break
             except OSError:
                 assert proc.poll() is None and time.monotonic() < deadline, "rag ui did not start"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from rag_app import runtime
 from rag_app.cli import cli
 from rag_app.retrieval.filters import SearchFilters
 from tests.conftest import ingest_paths
@@ -59,6 +60,7 @@ def test_search_and_ask_print_no_terminal_control_sequences(
     pipe.close()
 
     # The real commands, in this process (click's runner): what they print is what a terminal gets.
+    runtime.prepare()  # as `rag` (rag_app.cli.main) does first
     runner = CliRunner()
     search = runner.invoke(cli, ["--config", str(cfg), "search", "quarterly budget review", "--no-rerank"])
     assert search.exit_code == 0, search.output

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO, ingest_paths
-from tests.integration.ui.conftest import ARTIFACTS, PASSWORD, USER, UIServer
+from tests.integration.servers import ARTIFACTS, PASSWORD, USER, UIServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 

@@ -45,7 +45,10 @@ def test_llm_down_is_a_readable_message(ui_server: UIServer) -> None:
     app = FastAPI()
     add_api(app, service, ApiAccess(Credentials(), token="t"))
     with TestClient(app, headers={"Authorization": "Bearer t"}) as client:
-        r = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "Hello?"}]})
+        r = client.post(
+            "/v1/chat/completions",
+            json={"messages": [{"role": "user", "content": "Where are new features of R introduced?"}]},
+        )
         body: dict[str, Any] = r.json()
         assert r.status_code == 503, body
         assert body["error"]["message"] == message and body["error"]["fix"] == fix
