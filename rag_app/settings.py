@@ -113,8 +113,9 @@ class LLMSettings(_Section):
         description="local: the app starts llama.cpp's server itself; openai: any OpenAI-compatible endpoint.",
     )
     model: str = Field(
-        "qwen2.5-coder-0.5b",
-        description="local: an offline pack name or a .gguf path; openai: the model name at the endpoint.",
+        "qwen2.5-coder-1.5b",
+        description="local: an offline pack name (qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, smollm2-135m) "
+        "or a .gguf path; openai: the model name at the endpoint.",
     )
     base_url: str | None = Field(
         None, description="openai provider: e.g. https://api.openai.com/v1, http://127.0.0.1:11434/v1"

@@ -167,7 +167,7 @@ def local_model_path(settings: Settings) -> Path:
         return locate(pack, settings.cache_dir)
     raise ModelUnavailable(
         f"llm.model '{name}' is neither a .gguf file nor a known offline pack.",
-        fix="Set llm.model to a GGUF path or one of: qwen2.5-coder-0.5b, qwen2.5-coder-1.5b, smollm2-135m.",
+        fix="Set llm.model to a GGUF path or one of: qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, smollm2-135m.",
     )
 
 

@@ -83,7 +83,7 @@ PACKS: tuple[Pack, ...] = (
         target="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
         size=491400064,
         sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-        description="491 MB, ~6 s per answer on 2 cores (default)",
+        description="491 MB, ~2.5x faster than the 1.5B, far fewer correct answers (tests use it)",
     ),
     Pack(
         name="qwen2.5-coder-1.5b",
@@ -95,7 +95,7 @@ PACKS: tuple[Pack, ...] = (
         target="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
         size=1117320768,
         sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-        description="1.1 GB, better answers, ~19 tok/s (`make packs-extra`)",
+        description="1.1 GB, the default (`make install`); ~19 tok/s",
     ),
 )
 

@@ -7,7 +7,6 @@ Milvus Lite (a local folder) by default; any ``http(s)://`` URI is a Milvus serv
 from __future__ import annotations
 
 import logging
-import math
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,7 +20,7 @@ from rag_app.store.capabilities import MilvusInfo, probe
 from rag_app.store.expr import quote
 from rag_app.store.lite import LiteFolder
 from rag_app.store.lite_format import check_lite_path
-from rag_app.store.records import OUTPUT_FIELDS, CollectionInfo, DocState, Hit
+from rag_app.store.records import CollectionInfo, DocState, Hit
 from rag_app.store.schema import (
     ANALYZER_KEY,
     BM25_KEY,
@@ -30,6 +29,7 @@ from rag_app.store.schema import (
     create_collection,
     stored_fingerprint,
 )
+from rag_app.store.search import request
 
 SERVER_SCHEMES = ("http://", "https://", "tcp://", "unix:")
 # Rows per insert request. Milvus Lite 2.5 slows from ~3,000 rows/s to ~150 when one request carries
@@ -314,7 +314,7 @@ class MilvusStore:
                 fix="Search with mode dense, or move the index to Milvus 2.5 or newer and re-ingest.",
             )
         try:
-            res = self._request(name, mode, limit, vector, text, filter, rrf_k, fusion, dense_weight)
+            res = request(self.client, name, mode, limit, vector, text, filter, rrf_k, fusion, dense_weight)
         except Exception as exc:
             if not filter or "MilvusException" not in type(exc).__name__:
                 raise
@@ -334,79 +334,6 @@ class MilvusStore:
                 )
             )
         return hits
-
-    def _request(
-        self,
-        name: str,
-        mode: str,
-        limit: int,
-        vector: Sequence[float] | None,
-        text: str | None,
-        filter: str,
-        rrf_k: int,
-        fusion: str,
-        dense_weight: float,
-    ) -> Any:
-        """One Milvus search call for ``mode``."""
-        metric = "COSINE"
-        if mode == "dense":
-            return self.client.search(
-                name, data=[list(vector or [])], anns_field="dense", limit=limit,
-                output_fields=OUTPUT_FIELDS, filter=filter, search_params={"metric_type": metric},
-            )  # fmt: skip
-        if mode == "sparse":
-            return self.client.search(
-                name, data=[text or ""], anns_field="sparse", limit=limit,
-                output_fields=OUTPUT_FIELDS, filter=filter, search_params={"metric_type": "BM25"},
-            )  # fmt: skip
-        if mode == "hybrid" and fusion == "weighted":
-            return [self._weighted(name, limit, vector, text, filter, dense_weight)]
-        if mode == "hybrid":
-            from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker
-
-            reqs = [
-                AnnSearchRequest(
-                    [list(vector or [])], "dense", {"metric_type": metric}, limit, expr=filter or None
-                ),
-                AnnSearchRequest([text or ""], "sparse", {"metric_type": "BM25"}, limit, expr=filter or None),
-            ]
-            ranker: Any = (
-                WeightedRanker(dense_weight, 1.0 - dense_weight) if fusion == "weighted" else RRFRanker(rrf_k)
-            )
-            return self.client.hybrid_search(
-                name, reqs, ranker=ranker, limit=limit, output_fields=OUTPUT_FIELDS
-            )
-        raise ValueError(f"unknown search mode {mode!r}")
-
-    def _weighted(
-        self,
-        name: str,
-        limit: int,
-        vector: Sequence[float] | None,
-        text: str | None,
-        filter: str,
-        dense_weight: float,
-    ) -> list[dict[str, Any]]:
-        """Weighted fusion of a dense and a BM25 search, in this process, with Milvus' own
-        normalisation (cosine: (1 + s) / 2; BM25: 2·atan(s)/π; a leg that missed a hit adds 0).
-
-        Milvus Lite 2.5.1's WeightedRanker gets BM25 backwards (its scores come back negative, so
-        the best keyword match is normalised lowest: measured in tests/integration/test_retrieval.py);
-        two searches fused here cost the same (benchmarks/README.md).
-        """
-        dense = self._request(name, "dense", limit, vector, text, filter, 60, "rrf", 1.0)
-        sparse = self._request(name, "sparse", limit, vector, text, filter, 60, "rrf", 0.0)
-        fused: dict[str, dict[str, Any]] = {}
-        legs = (
-            (dense, dense_weight, lambda x: (1.0 + x) / 2.0),
-            (sparse, 1.0 - dense_weight, lambda x: 2.0 * math.atan(abs(x)) / math.pi),
-        )
-        for res, weight, norm in legs:
-            for item in res[0] if res else []:
-                key = str(item["id"])
-                hit = fused.setdefault(key, {"id": item["id"], "distance": 0.0, "entity": item["entity"]})
-                hit["distance"] += weight * norm(float(item["distance"]))
-        return sorted(fused.values(), key=lambda h: float(h["distance"]), reverse=True)[:limit]
 
 
 def open_store(settings: Settings, share: bool = False) -> MilvusStore:
