@@ -100,7 +100,7 @@ format: $(VENV)/.stamp-dev
 	$(BIN)/ruff check --fix .
 
 test: $(VENV)/.stamp-dev $(VENV)/.stamp-packs-test $(VENV)/.stamp-browser $(VENV)/.stamp-cjk-fonts $(VENV)/.stamp-ocr lint
-	$(BIN)/python -m pytest --durations=15
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=15
 
 # Search latency (issue 13): the Milvus Lite engines side by side, then retrieval quality and the latency
 # targets of the engine the app uses. Niced up (as root) so other work on the machine disturbs it less.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag_app.answering.prompts import build_messages
+from rag_app.answering.prompts import INSTRUCTION, build_messages
 from rag_app.answering.refusal import (
     REFUSALS,
     answer_language_instruction,
@@ -27,7 +27,8 @@ def test_cjk_questions_ask_for_an_answer_in_their_language() -> None:
     assert "Korean" in answer_language_instruction("데비안은 무엇인가요?")
     assert answer_language_instruction("What is SQLite?") == ""
     user = build_messages("Debian 如何管理软件包？", [])[1]["content"]
-    assert user.endswith(answer_language_instruction("Debian 如何管理软件包？"))
+    instruction = answer_language_instruction("Debian 如何管理软件包？")
+    assert user.endswith(f"{instruction} {INSTRUCTION}")  # the language first: small models heed it more
     assert "Simplified Chinese" in user
     assert "Chinese" not in build_messages("What is SQLite?", [])[1]["content"]
 
