@@ -32,6 +32,12 @@ from rag_app.store.lite_format import locked_elsewhere
 # longer than pymilvus' default 10 s to answer.
 START_TIMEOUT_S = 60.0
 
+# pymilvus pings every 10 s; Milvus Lite 2.5's engine (gRPC's default server policy, which the app
+# cannot change) answers pings that come more often than every 5 minutes on a busy connection with
+# GOAWAY "too_many_pings", which gRPC prints on stderr (seen during `rag eval compare`). On a local
+# unix socket keepalive guards against nothing: it is off.
+LOCAL_GRPC = {"grpc.keepalive_time_ms": 2**31 - 1, "grpc.keepalive_permit_without_calls": 0}
+
 
 def owner_path(db: Path) -> Path:
     return db.with_name(db.name + ".owner.json")
@@ -126,14 +132,16 @@ class LiteFolder:
         try:
             owner = owner_of(db)
             if owner and owner.get("uri"):
-                self.client = MilvusClient(uri=str(owner["uri"]), timeout=START_TIMEOUT_S)
+                self.client = MilvusClient(
+                    uri=str(owner["uri"]), timeout=START_TIMEOUT_S, grpc_options=LOCAL_GRPC
+                )
                 self.shared_from = owner
                 return
             private_folder(db.parent)
             if str(db.resolve()) not in _OPEN.counts and locked_elsewhere(db):
                 raise RuntimeError("Open local milvus failed: the file is locked")
             _start_engine(db)
-            self.client = MilvusClient(str(db), timeout=START_TIMEOUT_S)
+            self.client = MilvusClient(str(db), timeout=START_TIMEOUT_S, grpc_options=LOCAL_GRPC)
         except Exception as exc:
             raise self._open_error(exc) from exc
         self._key = str(db.resolve())
