@@ -63,9 +63,11 @@ def main() -> int:
     overrides: dict[str, Any] = {
         "milvus": {"uri": str(work / "milvus.db"), "collection": None},
         "paths": {"data_dir": str(work / "data")},
+        # Named, not auto: the embedder is measured before the first ingest would let auto choose.
+        "embedder": {"provider": "sentence-transformers"},
     }
     if args.embedder:
-        overrides["embedder"] = {"model": args.embedder}
+        overrides["embedder"]["model"] = args.embedder
     settings = load_settings(args.config, overrides=overrides)
     questions = load_questions(args.questions)
     result: dict[str, Any] = {

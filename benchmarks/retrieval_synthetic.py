@@ -65,6 +65,8 @@ def synthetic_rows(
                 "size": 0,
                 "n_chunks": 50,
                 "ingested_at": now,
+                "parent_id": "",
+                "ocr": False,
                 "text": text,
                 "dense": vecs[i].tolist(),
             }
