@@ -172,14 +172,9 @@ def email_file(
     return path
 
 
-def table_pdf(path: Path, rows: list[tuple[str, ...]], col_width: int = 150) -> Path:
-    """A PDF with a text layer holding ``rows`` as a table (one text object per cell, in columns),
-    written by hand like a report generator would: no PDF library writes text."""
-    ops = []
-    for r, row in enumerate(rows):
-        for c, cell in enumerate(row):
-            ops.append(f"BT /F1 10 Tf {50 + c * col_width} {760 - r * 14} Td ({cell}) Tj ET")
-    stream = "\n".join(ops).encode()
+def text_pdf(stream: bytes) -> bytes:
+    """A one-page PDF whose content stream is ``stream`` (text operators, Helvetica as /F1),
+    written by hand: no PDF library writes text."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -197,5 +192,15 @@ def table_pdf(path: Path, rows: list[tuple[str, ...]], col_width: int = 150) -> 
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(bytes(out))
+    return bytes(out)
+
+
+def table_pdf(path: Path, rows: list[tuple[str, ...]], col_width: int = 150) -> Path:
+    """A PDF with a text layer holding ``rows`` as a table (one text object per cell, in columns),
+    written by hand like a report generator would: no PDF library writes text."""
+    ops = []
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            ops.append(f"BT /F1 10 Tf {50 + c * col_width} {760 - r * 14} Td ({cell}) Tj ET")
+    path.write_bytes(text_pdf("\n".join(ops).encode()))
     return path
